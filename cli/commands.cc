@@ -1,0 +1,275 @@
+// commands.cc — list / show / estimate: resolve names, call the library, print.
+#include "cli/commands.h"
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/output.h"
+#include "core/units.h"
+#include "core/weight_scheme.h"
+#include "estimator/estimate.h"
+#include "schema/catalog.h"
+#include "schema/text_writer.h"
+
+namespace llmsizer::cli {
+
+namespace {
+
+const core::SourceLocation kCmdLine{"<command line>", 0, 0};
+
+int fail(const core::Diagnostics& d) {
+  std::fputs(d.format().c_str(), stderr);
+  return 2;
+}
+
+std::optional<schema::Catalog> catalog(const GlobalOptions& g, core::Diagnostics& d) {
+  return schema::load_catalog(g.profiles, d);
+}
+
+bool check_format(const std::string& f, std::initializer_list<const char*> allowed,
+                  core::Diagnostics& d) {
+  std::vector<std::string> names;
+  for (const char* a : allowed) {
+    if (f == a) return true;
+    names.emplace_back(a);
+  }
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  d.error(kCmdLine, "--format",
+          fmt::format("'{}' is not one of: {}{}", f, list, core::did_you_mean(f, names)));
+  return false;
+}
+
+std::string peak_text(const schema::HardwareSpec& h) {
+  for (const char* k : {"bf16", "f16", "f32"}) {
+    auto it = h.compute.peak_flop_per_s.find(k);
+    if (it != h.compute.peak_flop_per_s.end())
+      return fmt::format("{:.1f} TFLOP/s {}", it->second / 1e12, k);
+  }
+  return "-";
+}
+
+}  // namespace
+
+int run_list(const GlobalOptions& g, const std::string& what, const std::string& format) {
+  core::Diagnostics d;
+  if (!check_format(format, {"table", "json"}, d)) return fail(d);
+  auto c = catalog(g, d);
+  if (!c) return fail(d);
+  schema::JsonWriter j;
+  std::string out;
+  if (what == "models") {
+    j.begin_array();
+    out = fmt::format("{:<18} {:<36} {:>10} {:>10} {:>8}  {}\n", "id", "hugging face repo",
+                      "params", "active", "context", "family");
+    for (const auto& m : c->models) {
+      const auto p = core::count_params(m.arch);
+      out += fmt::format("{:<18} {:<36} {:>10} {:>10} {:>8}  {}\n", m.id, m.hf_repo,
+                         core::format_count(p.total), core::format_count(p.active),
+                         m.arch.max_context, core::to_string(m.arch.family));
+      j.begin_object();
+      j.key("id").value(m.id).key("name").value(m.name).key("hf_repo").value(m.hf_repo);
+      j.key("family").value(core::to_string(m.arch.family));
+      j.key("params_total").value(p.total).key("params_active").value(p.active);
+      j.key("max_context").value(m.arch.max_context);
+      j.end_object();
+    }
+    j.end_array();
+    out += fmt::format("{} models; params are counted from the architecture (basis: computed)\n",
+                       c->models.size());
+  } else {
+    j.begin_array();
+    out = fmt::format("{:<15} {:<32} {:<16} {:>10} {:>13} {:>22}\n", "short name", "name",
+                      "class", "memory", "bandwidth", "dense peak");
+    for (const auto& h : c->hardware) {
+      out += fmt::format("{:<15} {:<32} {:<16} {:>10} {:>9.0f} GB/s {:>22}\n", h.short_name,
+                         h.name, schema::to_string(h.hw_class),
+                         core::format_bytes(h.memory.capacity_bytes),
+                         h.memory.bandwidth_bytes_per_s / 1e9, peak_text(h));
+      j.begin_object();
+      j.key("id").value(h.id).key("short_name").value(h.short_name).key("name").value(h.name);
+      j.key("class").value(schema::to_string(h.hw_class));
+      j.key("capacity_bytes").value(h.memory.capacity_bytes);
+      j.key("bandwidth_bytes_per_s").value(h.memory.bandwidth_bytes_per_s);
+      j.key("peak_flop_per_s").begin_object();
+      for (const auto& [k, v] : h.compute.peak_flop_per_s) j.key(k).value(v);
+      j.end_object();
+      j.end_object();
+    }
+    j.end_array();
+    out += fmt::format("{} devices; figures are datasheet values (see each file's source)\n",
+                       c->hardware.size());
+  }
+  if (format == "json") out = j.str();
+  return emit("", out, d) ? 0 : fail(d);
+}
+
+int run_show_model(const GlobalOptions& g, const std::string& name, const std::string& format) {
+  core::Diagnostics d;
+  if (!check_format(format, {"table", "json", "yaml"}, d)) return fail(d);
+  auto c = catalog(g, d);
+  if (!c) return fail(d);
+  auto m = schema::resolve_model(*c, name, kCmdLine, "model", d);
+  if (!m) return fail(d);
+  const auto& a = m->arch;
+  const auto p = core::count_params(a);
+  static const char* kSchemes[] = {"f32",  "bf16", "fp8",    "int8",   "int4",   "q8_0",
+                                   "q6_k", "q5_k_m", "q4_k_m", "q4_0", "q3_k_m", "q2_k"};
+  if (format == "yaml") return emit("", schema::write_model_yaml(*m), d) ? 0 : fail(d);
+  if (format == "json") {
+    schema::JsonWriter j;
+    j.begin_object();
+    j.key("id").value(m->id).key("name").value(m->name).key("hf_repo").value(m->hf_repo);
+    j.key("family").value(core::to_string(a.family));
+    j.key("params").begin_object();
+    j.key("total").value(p.total).key("active").value(p.active);
+    j.key("embedding").value(p.embedding).key("attention").value(p.attention);
+    j.key("ffn_dense").value(p.ffn_dense).key("ffn_experts").value(p.ffn_experts);
+    j.key("ffn_shared").value(p.ffn_shared).key("router").value(p.router);
+    j.key("norms").value(p.norms).key("lm_head").value(p.lm_head);
+    j.end_object();
+    j.key("weights_bytes").begin_object();
+    for (const char* s : kSchemes)
+      j.key(s).value(core::total_weight_bytes(a, *core::parse_weight_scheme(s)));
+    j.end_object();
+    j.key("kv_cache_bytes_per_token").begin_object();
+    for (const char* kv : {"f16", "fp8_e4m3", "q8_0"})
+      j.key(kv).value(core::kv_bytes_for_context(a, *core::parse_dtype(kv), 1));
+    j.end_object();
+    j.end_object();
+    return emit("", j.str(), d) ? 0 : fail(d);
+  }
+  std::string out = fmt::format("{} ({}), family {}\n", m->name, m->hf_repo,
+                                core::to_string(a.family));
+  const auto& at = a.attention;
+  out += fmt::format("  layers {}, hidden {}, vocab {}, context {} tokens, position {}\n",
+                     a.num_layers, a.hidden_size, a.vocab_size, a.max_context,
+                     core::to_string(a.position));
+  if (at.kind == core::AttentionKind::kMla) {
+    out += fmt::format("  attention: MLA, {} heads, kv_lora_rank {}, q_lora_rank {}, "
+                       "qk {}+{} (nope+rope), v {}\n",
+                       at.num_heads, at.mla.kv_lora_rank, at.mla.q_lora_rank,
+                       at.mla.qk_nope_head_dim, at.mla.qk_rope_head_dim, at.mla.v_head_dim);
+  } else {
+    const char* kind = at.num_kv_heads == at.num_heads ? "MHA"
+                       : at.num_kv_heads == 1          ? "MQA"
+                                                       : "GQA";
+    out += fmt::format("  attention: {}, {} heads, {} KV heads, head_dim {}{}{}\n", kind,
+                       at.num_heads, at.num_kv_heads, at.head_dim,
+                       at.qkv_bias ? ", qkv bias" : "",
+                       at.sliding_window ? fmt::format(", sliding window {}", at.sliding_window)
+                                         : "");
+  }
+  out += fmt::format("  ffn: {} {}, intermediate {}{}\n", core::to_string(a.ffn.kind),
+                     core::to_string(a.ffn.activation), a.ffn.intermediate_size,
+                     a.parallel_block ? ", parallel attention+MLP block" : "");
+  if (a.is_moe())
+    out += fmt::format("  moe: {} experts, top {}, {} shared, expert width {}, {} leading dense "
+                       "layers\n",
+                       a.moe.num_experts, a.moe.top_k, a.moe.num_shared_experts,
+                       a.moe.expert_intermediate_size, a.moe.first_dense_layers);
+  out += fmt::format("  norm: {} x{} per layer{}, embeddings {}\n\n", core::to_string(a.norm.kind),
+                     a.norm.per_layer, a.norm.bias ? " with bias" : "",
+                     a.tie_embeddings ? "tied" : "untied");
+  out += "parameters (computed from the architecture)\n";
+  auto row = [&](const char* what, std::uint64_t n) {
+    if (n == 0) return;
+    out += fmt::format("  {:<16} {:>20} {:>10} {:>6.2f}%\n", what, core::format_thousands(n),
+                       core::format_count(n),
+                       100.0 * static_cast<double>(n) / static_cast<double>(p.total));
+  };
+  row("embedding", p.embedding);
+  row("attention", p.attention);
+  row("ffn (dense)", p.ffn_dense);
+  row("routed experts", p.ffn_experts);
+  row("shared experts", p.ffn_shared);
+  row("router", p.router);
+  row("norms", p.norms);
+  row("lm_head", p.lm_head);
+  row("total", p.total);
+  if (p.active != p.total) row("active/token", p.active);
+  if (m->published) {
+    const bool match = m->published->params_total == p.total;
+    out += fmt::format("  published total {} ({}){}\n",
+                       core::format_thousands(m->published->params_total),
+                       match ? "matches" : "DIFFERS", "; source: " + m->published->source);
+  }
+  out += "\nweight size by scheme (computed; llama.cpp mixes follow llama-quantize's rules)\n";
+  for (const char* s : kSchemes) {
+    const auto bytes = core::total_weight_bytes(a, *core::parse_weight_scheme(s));
+    out += fmt::format("  {:<8} {:>12}  {:>5.2f} bits/weight\n", s, core::format_bytes(bytes),
+                       8.0 * static_cast<double>(bytes) / static_cast<double>(p.total));
+  }
+  out += "\nKV cache per token (all layers, one sequence)\n";
+  for (const char* kv : {"f16", "fp8_e4m3", "q8_0"})
+    out += fmt::format("  {:<8} {:>12}\n", kv,
+                       core::format_bytes(core::kv_bytes_for_context(a, *core::parse_dtype(kv), 1)));
+  return emit("", out, d) ? 0 : fail(d);
+}
+
+int run_estimate(const GlobalOptions& g, const EstimateOptions& o) {
+  core::Diagnostics d;
+  check_format(o.format, {"table", "json", "csv", "md"}, d);
+  std::optional<core::WeightScheme> weights;
+  if (!o.weights.empty()) {
+    weights = core::parse_weight_scheme(o.weights);
+    if (!weights)
+      d.error(kCmdLine, "--weights",
+              fmt::format("unknown weight scheme '{}'{}; one of: f32, f16, bf16, fp8, int8, "
+                          "int4, int4-g<N>, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k_s/m/l, "
+                          "q4_k_s/m, q5_k_s/m, q6_k",
+                          o.weights, core::did_you_mean(o.weights, core::weight_scheme_names())));
+  }
+  auto dtype_opt = [&](const std::string& s, const char* opt) -> core::DType {
+    auto t = core::parse_dtype(s);
+    if (!t) {
+      std::vector<std::string> names;
+      for (const auto& e : core::all_dtypes()) names.emplace_back(e.name);
+      d.error(kCmdLine, opt,
+              fmt::format("unknown dtype '{}'{}", s, core::did_you_mean(s, names)));
+      return core::DType::kF16;
+    }
+    return *t;
+  };
+  const core::DType kv = dtype_opt(o.kv, "--kv");
+  const core::DType act = dtype_opt(o.activations, "--activations");
+  std::optional<std::uint64_t> overhead;
+  if (!o.overhead.empty()) {
+    overhead = core::parse_bytes(o.overhead);
+    if (!overhead)
+      d.error(kCmdLine, "--overhead",
+              fmt::format("'{}' is not a size (e.g. 1GiB, 512MB, 2e9)", o.overhead));
+  }
+  auto c = catalog(g, d);
+  if (!c) return fail(d);
+  auto model = schema::resolve_model(*c, o.model, kCmdLine, "--model", d);
+  auto hw = schema::resolve_hardware(*c, o.hardware, kCmdLine, "--hardware", d);
+  if (d.has_errors() || !model || !hw) return fail(d);
+
+  estimator::EstimateRequest req;
+  req.model = &*model;
+  req.hardware = &*hw;
+  req.weights = weights;
+  req.kv = kv;
+  req.activations = act;
+  req.par = {o.tp, o.pp};
+  req.devices = o.count;
+  req.batch = o.batch;
+  req.prompt_tokens = o.prompt;
+  req.output_tokens = o.output;
+  req.overhead_bytes = overhead;
+  for (const auto& problem : estimator::check_request(req))
+    d.error(kCmdLine, "", problem);
+  if (d.has_errors()) return fail(d);
+
+  const auto report = estimator::estimate(req);
+  std::string text;
+  if (o.format == "json") text = schema::report_to_json(report);
+  else if (o.format == "csv") text = schema::report_to_csv({report});
+  else if (o.format == "md") text = schema::report_to_markdown(report);
+  else text = schema::report_to_table(report);
+  return emit(o.out, text, d) ? 0 : fail(d);
+}
+
+}  // namespace llmsizer::cli

@@ -1,0 +1,14 @@
+// output.h — where the CLI's reports go: stdout, or a file written atomically (a temp file
+// in the same directory, then rename), so an interrupted run never leaves half a file.
+#pragma once
+
+#include <string>
+
+#include "core/diagnostics.h"
+
+namespace llmsizer::cli {
+
+// Writes `text` to `path` atomically, or to stdout when path is empty or "-".
+bool emit(const std::string& path, const std::string& text, core::Diagnostics& diags);
+
+}  // namespace llmsizer::cli

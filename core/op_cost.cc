@@ -1,0 +1,24 @@
+// op_cost.cc — FLOP/byte formulas (docs/cost-model.md#op-costs).
+#include "core/op_cost.h"
+
+namespace llmsizer::core {
+
+OpCost matmul_cost(std::int64_t m, std::int64_t k, std::int64_t n, DType weight, DType act,
+                   int group_size) {
+  const double e = bits_per_element(act) / 8.0;
+  OpCost c;
+  c.flops = 2.0 * static_cast<double>(m) * static_cast<double>(k) * static_cast<double>(n);
+  c.bytes_read = static_cast<double>(tensor_bytes(weight, static_cast<std::uint64_t>(n),
+                                                  static_cast<std::uint64_t>(k), group_size)) +
+                 static_cast<double>(m) * static_cast<double>(k) * e;
+  c.bytes_written = static_cast<double>(m) * static_cast<double>(n) * e;
+  return c;
+}
+
+OpCost norm_cost(std::int64_t rows, std::int64_t dim, DType act) {
+  const double e = bits_per_element(act) / 8.0;
+  const double n = static_cast<double>(rows) * static_cast<double>(dim);
+  return {4.0 * n, n * e + static_cast<double>(dim) * e, n * e};
+}
+
+}  // namespace llmsizer::core

@@ -1,0 +1,86 @@
+// units.cc — quantity parsing/printing (see units.h).
+#include "core/units.h"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "core/diagnostics.h"
+
+namespace llmsizer::core {
+
+std::optional<std::uint64_t> parse_bytes(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.' ||
+                          s[i] == 'e' || s[i] == 'E' || s[i] == '+'))
+    ++i;
+  // 'e' may start a unit? No unit starts with e, so the number ends at the first letter
+  // that is not an exponent marker followed by a digit.
+  std::string num(s.substr(0, i));
+  while (!num.empty() && (num.back() == 'e' || num.back() == 'E' || num.back() == '+')) {
+    num.pop_back();
+    --i;
+  }
+  if (num.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(num.c_str(), &end);
+  if (end != num.c_str() + num.size() || !std::isfinite(v) || v < 0) return std::nullopt;
+  std::string unit = to_lower(s.substr(i));
+  while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
+  double mult = 1;
+  if (unit.empty() || unit == "b") mult = 1;
+  else if (unit == "kb" || unit == "k") mult = 1e3;
+  else if (unit == "mb" || unit == "m") mult = 1e6;
+  else if (unit == "gb" || unit == "g") mult = 1e9;
+  else if (unit == "tb" || unit == "t") mult = 1e12;
+  else if (unit == "kib") mult = 1024.0;
+  else if (unit == "mib") mult = kMiB;
+  else if (unit == "gib") mult = kGiB;
+  else if (unit == "tib") mult = kGiB * 1024.0;
+  else return std::nullopt;
+  const double bytes = v * mult;
+  if (bytes > 9.2e18) return std::nullopt;
+  return static_cast<std::uint64_t>(std::llround(bytes));
+}
+
+std::optional<std::int64_t> parse_int(std::string_view s, std::int64_t lo, std::int64_t hi) {
+  if (s.empty()) return std::nullopt;
+  std::int64_t v = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || ptr != s.data() + s.size() || v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+  const double b = static_cast<double>(bytes);
+  if (b >= kGiB) return fmt::format("{:.1f} GiB", b / kGiB);
+  if (b >= kMiB) return fmt::format("{:.1f} MiB", b / kMiB);
+  if (b >= 1024.0) return fmt::format("{:.1f} KiB", b / 1024.0);
+  return fmt::format("{} B", bytes);
+}
+
+std::string format_count(std::uint64_t n) {
+  const double v = static_cast<double>(n);
+  if (v >= 1e12) return fmt::format("{:.2f} T", v / 1e12);
+  if (v >= 1e9) return fmt::format("{:.2f} B", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.1f} M", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.1f} K", v / 1e3);
+  return fmt::format("{}", n);
+}
+
+std::string format_thousands(std::uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  const std::size_t len = digits.size();
+  for (std::size_t i = 0; i < len; ++i) {
+    out += digits[i];
+    const std::size_t rest = len - i - 1;
+    if (rest > 0 && rest % 3 == 0) out += ',';
+  }
+  return out;
+}
+
+}  // namespace llmsizer::core

@@ -1,0 +1,30 @@
+// units.h — parsing and printing of quantities with units.
+// Sizes accept SI (kB, MB, GB, TB = 10^3..10^12) and binary (KiB, MiB, GiB, TiB) suffixes
+// and plain bytes; printing always says which. Parsing never throws: nullopt on bad input.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace llmsizer::core {
+
+inline constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+inline constexpr double kMiB = 1024.0 * 1024.0;
+
+// "80GB" -> 8e10, "80GiB" -> 85899345920, "1.5e9" -> 1.5e9. Case-insensitive; rejects
+// negative, NaN, infinite and values above 2^63.
+std::optional<std::uint64_t> parse_bytes(std::string_view s);
+
+// A positive whole number in [lo, hi]; accepts digits only (no sign, no suffix).
+std::optional<std::int64_t> parse_int(std::string_view s, std::int64_t lo, std::int64_t hi);
+
+// "15.0 GiB" (binary units, 1 decimal; small values in MiB/KiB/B).
+std::string format_bytes(std::uint64_t bytes);
+// "8.03 B" / "405.9 B" / "494 M" parameters.
+std::string format_count(std::uint64_t n);
+// Thousands-separated integer: 8,030,261,248.
+std::string format_thousands(std::uint64_t n);
+
+}  // namespace llmsizer::core

@@ -1,0 +1,78 @@
+// memory.h — memory sizing of a model on a device under tensor/pipeline parallelism
+// (docs/cost-model.md#memory). Pure functions: structs in, structs out; no I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/dtype.h"
+#include "core/model_arch.h"
+#include "core/weight_scheme.h"
+#include "schema/hardware_spec.h"
+#include "schema/model_spec.h"
+
+namespace llmsizer::estimator {
+
+struct Parallelism {
+  std::int64_t tp = 1;  // tensor parallel degree
+  std::int64_t pp = 1;  // pipeline stages
+  std::int64_t devices() const { return tp * pp; }
+};
+
+// Problems with a parallel layout for a model ("tp 3 does not divide 32 heads"); empty = ok.
+std::vector<std::string> check_parallelism(const core::ModelArch& a, const Parallelism& p);
+
+struct MemoryInputs {
+  const schema::ModelSpec* model = nullptr;
+  core::WeightScheme weights;
+  core::DType kv = core::DType::kF16;
+  core::DType activations = core::DType::kF16;
+  Parallelism par;
+  std::int64_t batch = 1;
+  std::int64_t prompt_tokens = 512;
+  std::int64_t output_tokens = 512;
+  std::uint64_t capacity_bytes = 0;            // per device
+  std::optional<std::uint64_t> overhead_bytes;  // per device; default by hardware class
+  schema::HardwareClass hw_class = schema::HardwareClass::kDatacenterGpu;
+};
+
+struct MemoryBreakdown {
+  std::uint64_t weights_bytes = 0;        // most loaded device
+  std::uint64_t weights_bytes_total = 0;  // whole model, unsplit
+  double bits_per_weight = 0;
+  std::uint64_t kv_bytes_per_token = 0;   // most loaded device, one token of one sequence
+  std::uint64_t kv_cache_bytes = 0;       // most loaded device, batch x (prompt + output)
+  std::uint64_t activation_bytes = 0;     // per device peak
+  std::uint64_t overhead_bytes = 0;
+  std::string overhead_basis;
+  std::uint64_t total_bytes = 0;
+  std::uint64_t capacity_bytes = 0;
+  bool fits = false;
+  std::string reason;
+  std::int64_t max_batch = 0;    // at prompt + output tokens per sequence
+  std::int64_t max_context = 0;  // at the given batch, capped at the model's max_context
+};
+
+// Weight bytes of the model on the most loaded device (exact GGUF bytes when the model came
+// from a GGUF file and the scheme is "as stored"; otherwise the scheme's per-tensor dtypes).
+std::uint64_t weights_bytes_per_device(const schema::ModelSpec& m, const core::WeightScheme& s,
+                                       const Parallelism& p, bool as_stored);
+
+// KV-cache bytes per device for one sequence of `context` tokens.
+std::uint64_t kv_bytes_per_device(const core::ModelArch& a, core::DType kv, const Parallelism& p,
+                                  std::int64_t context);
+
+// Peak transient activation bytes per device for a prefill of batch x prompt tokens.
+std::uint64_t activation_bytes_per_device(const core::ModelArch& a, core::DType act,
+                                          const Parallelism& p, std::int64_t batch,
+                                          std::int64_t prompt_tokens);
+
+// Runtime reserve per device by hardware class, with its basis text.
+std::pair<std::uint64_t, std::string> default_overhead(schema::HardwareClass c,
+                                                       std::uint64_t capacity_bytes);
+
+MemoryBreakdown size_memory(const MemoryInputs& in, bool weights_as_stored = false);
+
+}  // namespace llmsizer::estimator

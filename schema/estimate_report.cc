@@ -1,0 +1,176 @@
+// estimate_report.cc — JSON/CSV/Markdown/table encodings of EstimateReport.
+// The JSON layout is the contract in docs/schema/estimate-report.md; keep it stable.
+#include "schema/estimate_report.h"
+
+#include <fmt/format.h>
+
+#include "core/units.h"
+#include "schema/text_writer.h"
+
+namespace llmsizer::schema {
+
+namespace {
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string gib(std::uint64_t b) { return core::format_bytes(b); }
+
+}  // namespace
+
+std::string report_to_json(const EstimateReport& r) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("schema").value("estimate-report");
+  w.key("schema_version").value(kEstimateReportVersion);
+  w.key("basis").value(r.basis);
+  w.key("model").begin_object();
+  w.key("id").value(r.model.id);
+  w.key("name").value(r.model.name);
+  w.key("origin").value(r.model.origin);
+  w.key("params_total").value(r.model.params_total);
+  w.key("params_active").value(r.model.params_active);
+  w.end_object();
+  w.key("hardware").begin_object();
+  w.key("id").value(r.hardware.id);
+  w.key("name").value(r.hardware.name);
+  w.key("capacity_bytes").value(r.hardware.capacity_bytes);
+  w.key("bandwidth_bytes_per_s").value(r.hardware.bandwidth_bytes_per_s);
+  w.key("source").value(r.hardware.source);
+  w.end_object();
+  w.key("setup").begin_object();
+  w.key("devices").value(r.setup.devices);
+  w.key("tp").value(r.setup.tp);
+  w.key("pp").value(r.setup.pp);
+  w.key("weights").value(r.setup.weights);
+  w.key("kv").value(r.setup.kv);
+  w.key("activations").value(r.setup.activations);
+  w.key("batch").value(r.setup.batch);
+  w.key("prompt_tokens").value(r.setup.prompt_tokens);
+  w.key("output_tokens").value(r.setup.output_tokens);
+  w.end_object();
+  const auto& m = r.memory;
+  w.key("memory").begin_object();
+  w.key("per_device").value(true);
+  w.key("weights_bytes").value(m.weights_bytes);
+  w.key("weights_bytes_total").value(m.weights_bytes_total);
+  w.key("bits_per_weight").value(m.bits_per_weight);
+  w.key("kv_cache_bytes_per_token").value(m.kv_cache_bytes_per_token);
+  w.key("kv_cache_bytes").value(m.kv_cache_bytes);
+  w.key("activation_bytes").value(m.activation_bytes);
+  w.key("overhead_bytes").value(m.overhead_bytes);
+  w.key("overhead_basis").value(m.overhead_basis);
+  w.key("total_bytes").value(m.total_bytes);
+  w.key("capacity_bytes").value(m.capacity_bytes);
+  w.key("fits").value(m.fits);
+  w.key("reason").value(m.reason);
+  w.key("max_batch").value(m.max_batch);
+  w.key("max_context").value(m.max_context);
+  w.end_object();
+  w.key("notes").begin_array();
+  for (const auto& n : r.notes) w.value(n);
+  w.end_array();
+  w.end_object();
+  return w.str();
+}
+
+std::string report_to_csv(const std::vector<EstimateReport>& rows) {
+  std::string out =
+      "model_id,hardware_id,devices,tp,pp,weights,kv,batch,prompt_tokens,output_tokens,"
+      "params_total,params_active,weights_bytes,kv_cache_bytes_per_token,kv_cache_bytes,"
+      "activation_bytes,overhead_bytes,total_bytes,capacity_bytes,fits,max_batch,max_context,"
+      "basis\n";
+  for (const auto& r : rows) {
+    const auto& m = r.memory;
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                       csv_field(r.model.id), csv_field(r.hardware.id), r.setup.devices,
+                       r.setup.tp, r.setup.pp, csv_field(r.setup.weights), csv_field(r.setup.kv),
+                       r.setup.batch, r.setup.prompt_tokens, r.setup.output_tokens,
+                       r.model.params_total, r.model.params_active, m.weights_bytes,
+                       m.kv_cache_bytes_per_token, m.kv_cache_bytes, m.activation_bytes,
+                       m.overhead_bytes, m.total_bytes, m.capacity_bytes,
+                       m.fits ? "true" : "false", m.max_batch, m.max_context, csv_field(r.basis));
+  }
+  return out;
+}
+
+namespace {
+
+struct Row {
+  std::string what, value, basis;
+};
+
+std::vector<Row> memory_rows(const EstimateReport& r) {
+  const auto& m = r.memory;
+  const std::string per_dev = r.setup.devices > 1 ? " (per device)" : "";
+  return {
+      {"weights" + per_dev,
+       fmt::format("{} ({:.2f} bits/weight, {} whole model)", gib(m.weights_bytes),
+                   m.bits_per_weight, gib(m.weights_bytes_total)),
+       "computed from architecture"},
+      {"KV cache per token", core::format_bytes(m.kv_cache_bytes_per_token),
+       "computed from architecture"},
+      {fmt::format("KV cache ({} x {} tokens)", r.setup.batch,
+                   r.setup.prompt_tokens + r.setup.output_tokens),
+       gib(m.kv_cache_bytes), "computed"},
+      {"activations (peak)", gib(m.activation_bytes), "assumed formula"},
+      {"runtime overhead", gib(m.overhead_bytes), m.overhead_basis},
+      {"total" + per_dev, gib(m.total_bytes), "sum"},
+      {"capacity" + per_dev, gib(m.capacity_bytes), "datasheet"},
+      {"fits", m.fits ? "yes" : "NO", m.reason},
+      {fmt::format("max batch at {} tokens", r.setup.prompt_tokens + r.setup.output_tokens),
+       fmt::format("{} sequences", m.max_batch), "computed"},
+      {fmt::format("max context at batch {}", r.setup.batch),
+       fmt::format("{} tokens", m.max_context), "computed, capped at the model's max"},
+  };
+}
+
+std::string header_text(const EstimateReport& r) {
+  return fmt::format(
+      "{} ({} params total, {} active) on {} x {} [tp={} pp={}]\n"
+      "weights {}, KV cache {}, batch {}, prompt {} + output {} tokens\n",
+      r.model.name, core::format_count(r.model.params_total),
+      core::format_count(r.model.params_active), r.setup.devices, r.hardware.name, r.setup.tp,
+      r.setup.pp, r.setup.weights, r.setup.kv, r.setup.batch, r.setup.prompt_tokens,
+      r.setup.output_tokens);
+}
+
+}  // namespace
+
+std::string report_to_table(const EstimateReport& r) {
+  std::string out = header_text(r) + "\n";
+  const auto rows = memory_rows(r);
+  std::size_t w1 = 6, w2 = 5;
+  for (const auto& row : rows) {
+    w1 = std::max(w1, row.what.size());
+    w2 = std::max(w2, row.value.size());
+  }
+  out += fmt::format("{:<{}}  {:<{}}  {}\n", "memory", w1, "value", w2, "basis");
+  out += fmt::format("{:-<{}}  {:-<{}}  {:-<5}\n", "", w1, "", w2, "");
+  for (const auto& row : rows)
+    out += fmt::format("{:<{}}  {:<{}}  {}\n", row.what, w1, row.value, w2, row.basis);
+  for (const auto& n : r.notes) out += "note: " + n + "\n";
+  return out;
+}
+
+std::string report_to_markdown(const EstimateReport& r) {
+  std::string out = "## " + r.model.name + " on " + r.hardware.name + "\n\n";
+  out += header_text(r) + "\n";
+  out += "| memory | value | basis |\n|---|---|---|\n";
+  for (const auto& row : memory_rows(r))
+    out += fmt::format("| {} | {} | {} |\n", row.what, row.value, row.basis);
+  if (!r.notes.empty()) {
+    out += "\n";
+    for (const auto& n : r.notes) out += "- " + n + "\n";
+  }
+  return out;
+}
+
+}  // namespace llmsizer::schema
