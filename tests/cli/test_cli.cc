@@ -1,0 +1,143 @@
+// test_cli.cc — the llmsizer executable as a user runs it: exit codes, located errors on
+// stderr, the documented JSON fields, atomic --out.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "test_paths.h"
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out;  // stdout + stderr
+};
+
+Run run(const std::string& args) {
+  const std::string cmd = std::string(LLMSIZER_CLI_PATH) + " --profiles " +
+                          llmsizer::test::profiles_dir() + " " + args + " 2>&1";
+  Run r{-1, ""};
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("estimate prints memory with units and basis", "[cli]") {
+  const auto r = run("estimate -m llama-3.1-8b -H l4 -w q4_k_m -b 8 -p 2048 -n 512");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("GiB") != std::string::npos);
+  CHECK(r.out.find("basis") != std::string::npos);
+  CHECK(r.out.find("datasheet") != std::string::npos);
+  CHECK(r.out.find("nan") == std::string::npos);
+}
+
+TEST_CASE("estimate --format json has the documented fields", "[cli]") {
+  const auto r = run("estimate -m meta-llama/Llama-2-7b-hf -H h100-sxm --format json");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  for (const char* k : {"\"id\": \"llama-2-7b\"", "\"params_total\": 6738415616",
+                        "\"params_active\"", "\"weights_bytes\": 13476831232",
+                        "\"kv_cache_bytes_per_token\": 524288", "\"kv_cache_bytes\"",
+                        "\"activation_bytes\"", "\"total_bytes\"", "\"capacity_bytes\"",
+                        "\"fits\": true", "\"max_batch\""})
+    CHECK(r.out.find(k) != std::string::npos);
+}
+
+TEST_CASE("bad input exits 2 with a located message, never a crash", "[cli]") {
+  struct Case {
+    const char* args;
+    const char* expect;
+  };
+  const Case cases[] = {
+      {"estimate -m llama-2-7 -H h100-sxm", "<command line>: error: --model: unknown model"},
+      {"estimate -m llama-2-7b -H h200x", "error: --hardware: unknown hardware 'h200x'"},
+      {"estimate -m llama-2-7b -H h100-sxm -w q4_k_x", "did you mean 'q4_k_s', 'q4_k_m'"},
+      {"estimate -m llama-2-7b -H h100-sxm --tp 3", "tp 3 does not divide the 32 attention"},
+      {"estimate -m llama-2-7b -H h100-sxm --kv fp7", "--kv: unknown dtype 'fp7'"},
+      {"estimate -m llama-2-7b -H h100-sxm -b 0", "<command line>: error:"},
+      {"estimate -m llama-2-7b -H h100-sxm -b lots", "<command line>: error:"},
+      {"estimate -m llama-2-7b -H h100-sxm --overhead 3parsecs", "--overhead: '3parsecs'"},
+      {"estimate -m llama-2-7b -H h100-sxm --format xml", "--format: 'xml' is not one of"},
+      {"estimate -m /nonexistent/model.yaml -H h100-sxm", "/nonexistent/model.yaml: error: no such"},
+      {"estimate -m llama-2-7b", "<command line>: error:"},
+      {"show model no-such-model", "unknown model 'no-such-model'"},
+      {"list gpus", "<command line>: error:"},
+      {"frobnicate", "<command line>: error:"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.args);
+    const auto r = run(c.args);
+    INFO(r.out);
+    CHECK(r.code == 2);
+    CHECK(r.out.find(c.expect) != std::string::npos);
+  }
+}
+
+TEST_CASE("a broken catalog is reported with file:line:col", "[cli]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "llmsizer-cli-broken-catalog";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "models");
+  fs::create_directories(dir / "hardware");
+  std::ofstream(dir / "models" / "bad.yaml") << "schema: model\nschema_version: 1\nid: bad\n"
+                                                "name: [unclosed\n";
+  const std::string cmd = std::string(LLMSIZER_CLI_PATH) + " --profiles " + dir.string() +
+                          " list models 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  std::string out;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int status = pclose(p);
+  INFO(out);
+  CHECK(WEXITSTATUS(status) == 2);
+  CHECK(out.find("bad.yaml:") != std::string::npos);
+  CHECK(out.find("error: YAML syntax error") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("--out writes the whole report atomically", "[cli]") {
+  namespace fs = std::filesystem;
+  const fs::path out = fs::temp_directory_path() / "llmsizer-cli-out.json";
+  fs::remove(out);
+  const auto r = run("estimate -m llama-2-7b -H h100-sxm -f json -o " + out.string());
+  CHECK(r.code == 0);
+  std::ifstream in(out);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  CHECK(ss.str().find("\"max_batch\"") != std::string::npos);
+  CHECK(ss.str().back() == '\n');
+  for (const auto& e : fs::directory_iterator(out.parent_path()))
+    CHECK(e.path().filename().string().find(".llmsizer-cli-out.json.tmp") == std::string::npos);
+  fs::remove(out);
+}
+
+TEST_CASE("list and show run on the whole catalog", "[cli]") {
+  auto r = run("list models");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("deepseek-v3") != std::string::npos);
+  r = run("list hardware --format json");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("\"short_name\": \"h100-sxm\"") != std::string::npos);
+  r = run("show model mixtral-8x7b");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("published total 46,702,792,704 (matches)") != std::string::npos);
+  r = run("estimate --help");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("--weights") != std::string::npos);
+}

@@ -1,0 +1,42 @@
+// test_units.cc — size parsing and printing, typo suggestions, diagnostic formatting.
+#include <catch2/catch.hpp>
+
+#include "core/diagnostics.h"
+#include "core/units.h"
+
+using namespace llmsizer::core;
+
+TEST_CASE("sizes parse with SI and binary suffixes", "[units]") {
+  CHECK(parse_bytes("80GB") == 80'000'000'000ull);
+  CHECK(parse_bytes("80GiB") == 85'899'345'920ull);
+  CHECK(parse_bytes("1.5e9") == 1'500'000'000ull);
+  CHECK(parse_bytes("512 MiB") == 536'870'912ull);
+  CHECK(parse_bytes("7") == 7ull);
+  CHECK_FALSE(parse_bytes("-1GB"));
+  CHECK_FALSE(parse_bytes("GB"));
+  CHECK_FALSE(parse_bytes("12 parsecs"));
+  CHECK_FALSE(parse_bytes("1e30"));
+  CHECK_FALSE(parse_bytes("nan"));
+}
+
+TEST_CASE("printing states units", "[units]") {
+  CHECK(format_bytes(85'899'345'920ull) == "80.0 GiB");
+  CHECK(format_bytes(512) == "512 B");
+  CHECK(format_count(8'030'261'248ull) == "8.03 B");
+  CHECK(format_thousands(6'738'415'616ull) == "6,738,415,616");
+}
+
+TEST_CASE("did-you-mean finds near misses only", "[diagnostics]") {
+  const std::vector<std::string> keys = {"bandwidth_bytes_per_s", "capacity_bytes", "kind"};
+  CHECK(did_you_mean("bandwith_bytes_per_s", keys) == " (did you mean 'bandwidth_bytes_per_s'?)");
+  CHECK(did_you_mean("completely_different_key", keys).empty());
+}
+
+TEST_CASE("diagnostics format compiler-style and count errors", "[diagnostics]") {
+  Diagnostics d;
+  d.error({"a.yaml", 7, 3}, "memory.bandwith", "unknown key");
+  d.warning({"a.yaml", 0, 0}, "", "just a warning");
+  CHECK(d.error_count() == 1);
+  CHECK(d.format() == "a.yaml:7:3: error: memory.bandwith: unknown key\n"
+                      "a.yaml: warning: just a warning\n");
+}
