@@ -80,12 +80,11 @@ int run_list(const GlobalOptions& g, const std::string& what, const std::string&
                        c->models.size());
   } else {
     j.begin_array();
-    out = fmt::format("{:<15} {:<32} {:<16} {:>10} {:>13} {:>22}\n", "short name", "name",
-                      "class", "memory", "bandwidth", "dense peak");
+    out = fmt::format("{:<15} {:<32} {:<16} {:>10} {:>13} {:>22}\n", "short name", "name", "class",
+                      "memory", "bandwidth", "dense peak");
     for (const auto& h : c->hardware) {
-      out += fmt::format("{:<15} {:<32} {:<16} {:>10} {:>9.0f} GB/s {:>22}\n", h.short_name,
-                         h.name, schema::to_string(h.hw_class),
-                         core::format_bytes(h.memory.capacity_bytes),
+      out += fmt::format("{:<15} {:<32} {:<16} {:>10} {:>9.0f} GB/s {:>22}\n", h.short_name, h.name,
+                         schema::to_string(h.hw_class), core::format_bytes(h.memory.capacity_bytes),
                          h.memory.bandwidth_bytes_per_s / 1e9, peak_text(h));
       j.begin_object();
       j.key("id").value(h.id).key("short_name").value(h.short_name).key("name").value(h.name);
@@ -114,7 +113,7 @@ int run_show_model(const GlobalOptions& g, const std::string& name, const std::s
   if (!m) return fail(d);
   const auto& a = m->arch;
   const auto p = core::count_params(a);
-  static const char* kSchemes[] = {"f32",  "bf16", "fp8",    "int8",   "int4",   "q8_0",
+  static const char* kSchemes[] = {"f32",  "bf16",   "fp8",    "int8", "int4",   "q8_0",
                                    "q6_k", "q5_k_m", "q4_k_m", "q4_0", "q3_k_m", "q2_k"};
   if (format == "yaml") return emit("", schema::write_model_yaml(*m), d) ? 0 : fail(d);
   if (format == "json") {
@@ -140,35 +139,36 @@ int run_show_model(const GlobalOptions& g, const std::string& name, const std::s
     j.end_object();
     return emit("", j.str(), d) ? 0 : fail(d);
   }
-  std::string out = fmt::format("{} ({}), family {}\n", m->name, m->hf_repo,
-                                core::to_string(a.family));
+  std::string out =
+      fmt::format("{} ({}), family {}\n", m->name, m->hf_repo, core::to_string(a.family));
   const auto& at = a.attention;
   out += fmt::format("  layers {}, hidden {}, vocab {}, context {} tokens, position {}\n",
                      a.num_layers, a.hidden_size, a.vocab_size, a.max_context,
                      core::to_string(a.position));
   if (at.kind == core::AttentionKind::kMla) {
-    out += fmt::format("  attention: MLA, {} heads, kv_lora_rank {}, q_lora_rank {}, "
-                       "qk {}+{} (nope+rope), v {}\n",
-                       at.num_heads, at.mla.kv_lora_rank, at.mla.q_lora_rank,
-                       at.mla.qk_nope_head_dim, at.mla.qk_rope_head_dim, at.mla.v_head_dim);
+    out += fmt::format(
+        "  attention: MLA, {} heads, kv_lora_rank {}, q_lora_rank {}, "
+        "qk {}+{} (nope+rope), v {}\n",
+        at.num_heads, at.mla.kv_lora_rank, at.mla.q_lora_rank, at.mla.qk_nope_head_dim,
+        at.mla.qk_rope_head_dim, at.mla.v_head_dim);
   } else {
     const char* kind = at.num_kv_heads == at.num_heads ? "MHA"
                        : at.num_kv_heads == 1          ? "MQA"
                                                        : "GQA";
-    out += fmt::format("  attention: {}, {} heads, {} KV heads, head_dim {}{}{}\n", kind,
-                       at.num_heads, at.num_kv_heads, at.head_dim,
-                       at.qkv_bias ? ", qkv bias" : "",
-                       at.sliding_window ? fmt::format(", sliding window {}", at.sliding_window)
-                                         : "");
+    out +=
+        fmt::format("  attention: {}, {} heads, {} KV heads, head_dim {}{}{}\n", kind, at.num_heads,
+                    at.num_kv_heads, at.head_dim, at.qkv_bias ? ", qkv bias" : "",
+                    at.sliding_window ? fmt::format(", sliding window {}", at.sliding_window) : "");
   }
   out += fmt::format("  ffn: {} {}, intermediate {}{}\n", core::to_string(a.ffn.kind),
                      core::to_string(a.ffn.activation), a.ffn.intermediate_size,
                      a.parallel_block ? ", parallel attention+MLP block" : "");
   if (a.is_moe())
-    out += fmt::format("  moe: {} experts, top {}, {} shared, expert width {}, {} leading dense "
-                       "layers\n",
-                       a.moe.num_experts, a.moe.top_k, a.moe.num_shared_experts,
-                       a.moe.expert_intermediate_size, a.moe.first_dense_layers);
+    out += fmt::format(
+        "  moe: {} experts, top {}, {} shared, expert width {}, {} leading dense "
+        "layers\n",
+        a.moe.num_experts, a.moe.top_k, a.moe.num_shared_experts, a.moe.expert_intermediate_size,
+        a.moe.first_dense_layers);
   out += fmt::format("  norm: {} x{} per layer{}, embeddings {}\n\n", core::to_string(a.norm.kind),
                      a.norm.per_layer, a.norm.bias ? " with bias" : "",
                      a.tie_embeddings ? "tied" : "untied");
@@ -203,8 +203,9 @@ int run_show_model(const GlobalOptions& g, const std::string& name, const std::s
   }
   out += "\nKV cache per token (all layers, one sequence)\n";
   for (const char* kv : {"f16", "fp8_e4m3", "q8_0"})
-    out += fmt::format("  {:<8} {:>12}\n", kv,
-                       core::format_bytes(core::kv_bytes_for_context(a, *core::parse_dtype(kv), 1)));
+    out +=
+        fmt::format("  {:<8} {:>12}\n", kv,
+                    core::format_bytes(core::kv_bytes_for_context(a, *core::parse_dtype(kv), 1)));
   return emit("", out, d) ? 0 : fail(d);
 }
 
@@ -226,8 +227,7 @@ int run_estimate(const GlobalOptions& g, const EstimateOptions& o) {
     if (!t) {
       std::vector<std::string> names;
       for (const auto& e : core::all_dtypes()) names.emplace_back(e.name);
-      d.error(kCmdLine, opt,
-              fmt::format("unknown dtype '{}'{}", s, core::did_you_mean(s, names)));
+      d.error(kCmdLine, opt, fmt::format("unknown dtype '{}'{}", s, core::did_you_mean(s, names)));
       return core::DType::kF16;
     }
     return *t;
@@ -259,16 +259,19 @@ int run_estimate(const GlobalOptions& g, const EstimateOptions& o) {
   req.prompt_tokens = o.prompt;
   req.output_tokens = o.output;
   req.overhead_bytes = overhead;
-  for (const auto& problem : estimator::check_request(req))
-    d.error(kCmdLine, "", problem);
+  for (const auto& problem : estimator::check_request(req)) d.error(kCmdLine, "", problem);
   if (d.has_errors()) return fail(d);
 
   const auto report = estimator::estimate(req);
   std::string text;
-  if (o.format == "json") text = schema::report_to_json(report);
-  else if (o.format == "csv") text = schema::report_to_csv({report});
-  else if (o.format == "md") text = schema::report_to_markdown(report);
-  else text = schema::report_to_table(report);
+  if (o.format == "json")
+    text = schema::report_to_json(report);
+  else if (o.format == "csv")
+    text = schema::report_to_csv({report});
+  else if (o.format == "md")
+    text = schema::report_to_markdown(report);
+  else
+    text = schema::report_to_table(report);
   return emit(o.out, text, d) ? 0 : fail(d);
 }
 

@@ -41,8 +41,9 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"models", "hardware"}));
   list->add_option("--format", list_format, "table | json")->capture_default_str();
 
-  auto* show = app.add_subcommand("show", "show a model's architecture, parameter breakdown, "
-                                          "weight size per dtype and KV cache per token");
+  auto* show = app.add_subcommand("show",
+                                  "show a model's architecture, parameter breakdown, "
+                                  "weight size per dtype and KV cache per token");
   std::string show_what, show_name, show_format = "table";
   show->add_option("what", show_what, "model")->required()->check(CLI::IsMember({"model"}));
   show->add_option("name", show_name, "catalog name, HF repo id, or path (.yaml/.json/.gguf)")
@@ -56,12 +57,15 @@ int main(int argc, char** argv) {
   EstimateOptions o;
   est->add_option("-m,--model", o.model, "model name or file")->required();
   est->add_option("-H,--hardware", o.hardware, "device short name or hardware YAML")->required();
-  est->add_option("--count", o.count, "devices in total (default tp x pp; a multiple adds "
-                                      "data-parallel replicas)")
+  est->add_option("--count", o.count,
+                  "devices in total (default tp x pp; a multiple adds "
+                  "data-parallel replicas)")
       ->check(CLI::Range(1, 1 << 20));
-  est->add_option("--tp", o.tp, "tensor-parallel degree")->check(CLI::Range(1, 1 << 12))
+  est->add_option("--tp", o.tp, "tensor-parallel degree")
+      ->check(CLI::Range(1, 1 << 12))
       ->capture_default_str();
-  est->add_option("--pp", o.pp, "pipeline-parallel stages")->check(CLI::Range(1, 1 << 12))
+  est->add_option("--pp", o.pp, "pipeline-parallel stages")
+      ->check(CLI::Range(1, 1 << 12))
       ->capture_default_str();
   est->add_option("-w,--weights", o.weights,
                   "weight scheme: f32 f16 bf16 fp8 int8 int4[-gN] q8_0 q4_0 q4_1 q5_0 q5_1 q2_k "

@@ -30,8 +30,7 @@ bool emit(const std::string& path, const std::string& text, core::Diagnostics& d
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) {
-      diags.error({path, 0, 0}, "--out",
-                  std::string("cannot write here: ") + std::strerror(errno));
+      diags.error({path, 0, 0}, "--out", std::string("cannot write here: ") + std::strerror(errno));
       return false;
     }
     out.write(text.data(), static_cast<std::streamsize>(text.size()));

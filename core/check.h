@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define LLMSIZER_CHECK(cond, msg)                                                     \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
-      std::fprintf(stderr, "%s:%d: internal error: check failed: %s: %s\n", __FILE__, \
-                   __LINE__, #cond, msg);                                             \
-      std::abort();                                                                   \
-    }                                                                                 \
+#define LLMSIZER_CHECK(cond, msg)                                                               \
+  do {                                                                                          \
+    if (!(cond)) {                                                                              \
+      std::fprintf(stderr, "%s:%d: internal error: check failed: %s: %s\n", __FILE__, __LINE__, \
+                   #cond, msg);                                                                 \
+      std::abort();                                                                             \
+    }                                                                                           \
   } while (0)

@@ -71,7 +71,9 @@ constexpr std::array<Alias, 10> kAliases = {{
 
 }  // namespace
 
-const std::vector<DTypeInfo>& all_dtypes() { return table(); }
+const std::vector<DTypeInfo>& all_dtypes() {
+  return table();
+}
 
 const DTypeInfo& info(DType t) {
   const auto& tab = table();
@@ -80,7 +82,9 @@ const DTypeInfo& info(DType t) {
   return tab[idx];
 }
 
-std::string_view name(DType t) { return info(t).name; }
+std::string_view name(DType t) {
+  return info(t).name;
+}
 
 std::optional<DType> parse_dtype(std::string_view s) {
   const std::string l = to_lower(s);
@@ -97,8 +101,12 @@ std::optional<DType> dtype_from_ggml(int ggml_type) {
   return std::nullopt;
 }
 
-bool is_float(DType t) { return info(t).kind == DTypeKind::kFloat; }
-bool is_block_quantized(DType t) { return info(t).kind == DTypeKind::kBlock; }
+bool is_float(DType t) {
+  return info(t).kind == DTypeKind::kFloat;
+}
+bool is_block_quantized(DType t) {
+  return info(t).kind == DTypeKind::kBlock;
+}
 
 int default_group_size(DType t) {
   if (t == DType::kInt4) return 128;
@@ -108,7 +116,9 @@ int default_group_size(DType t) {
 namespace {
 // Scale/zero bytes per group for group-scaled integers: f16 scale, plus a packed 4-bit zero
 // point for int4 (AWQ/GPTQ asymmetric layout) counted as half a byte.
-double group_overhead_bytes(DType t) { return t == DType::kInt4 ? 2.5 : 2.0; }
+double group_overhead_bytes(DType t) {
+  return t == DType::kInt4 ? 2.5 : 2.0;
+}
 }  // namespace
 
 double bits_per_element(DType t, int group_size) {

@@ -56,11 +56,11 @@ enum class DTypeKind : std::uint8_t { kFloat, kInteger, kGroupScaled, kBlock };
 
 struct DTypeInfo {
   DType dtype;
-  const char* name;        // canonical lower-case name, e.g. "q4_k", "bf16", "fp8_e4m3"
+  const char* name;  // canonical lower-case name, e.g. "q4_k", "bf16", "fp8_e4m3"
   DTypeKind kind;
-  int block_elems;         // elements per block (1 for plain types)
-  int block_bytes;         // bytes per block (kGroupScaled: bytes of the values only)
-  int ggml_type;           // GGML type id in GGUF files, -1 if none
+  int block_elems;  // elements per block (1 for plain types)
+  int block_bytes;  // bytes per block (kGroupScaled: bytes of the values only)
+  int ggml_type;    // GGML type id in GGUF files, -1 if none
 };
 
 const DTypeInfo& info(DType t);

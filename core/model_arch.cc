@@ -23,34 +23,62 @@ std::int64_t ModelArch::layer_kv_tokens(std::int64_t layer, std::int64_t context
 
 const char* role_name(TensorRole r) {
   switch (r) {
-    case TensorRole::kTokenEmbd: return "token_embd";
-    case TensorRole::kPosEmbd: return "pos_embd";
-    case TensorRole::kOutput: return "output";
-    case TensorRole::kOutputBias: return "output_bias";
-    case TensorRole::kOutputNorm: return "output_norm";
-    case TensorRole::kAttnNorm: return "norm";
-    case TensorRole::kAttnQ: return "attn_q";
-    case TensorRole::kAttnK: return "attn_k";
-    case TensorRole::kAttnV: return "attn_v";
-    case TensorRole::kAttnOutput: return "attn_output";
-    case TensorRole::kAttnBias: return "attn_bias";
-    case TensorRole::kMlaQA: return "attn_q_a";
-    case TensorRole::kMlaQB: return "attn_q_b";
-    case TensorRole::kMlaKvA: return "attn_kv_a_mqa";
-    case TensorRole::kMlaKvB: return "attn_kv_b";
-    case TensorRole::kMlaNorm: return "attn_lora_norm";
-    case TensorRole::kFfnGate: return "ffn_gate";
-    case TensorRole::kFfnUp: return "ffn_up";
-    case TensorRole::kFfnDown: return "ffn_down";
-    case TensorRole::kFfnBias: return "ffn_bias";
-    case TensorRole::kRouter: return "ffn_gate_inp";
-    case TensorRole::kRouterBias: return "exp_probs_b";
-    case TensorRole::kExpertGate: return "ffn_gate_exps";
-    case TensorRole::kExpertUp: return "ffn_up_exps";
-    case TensorRole::kExpertDown: return "ffn_down_exps";
-    case TensorRole::kSharedGate: return "ffn_gate_shexp";
-    case TensorRole::kSharedUp: return "ffn_up_shexp";
-    case TensorRole::kSharedDown: return "ffn_down_shexp";
+    case TensorRole::kTokenEmbd:
+      return "token_embd";
+    case TensorRole::kPosEmbd:
+      return "pos_embd";
+    case TensorRole::kOutput:
+      return "output";
+    case TensorRole::kOutputBias:
+      return "output_bias";
+    case TensorRole::kOutputNorm:
+      return "output_norm";
+    case TensorRole::kAttnNorm:
+      return "norm";
+    case TensorRole::kAttnQ:
+      return "attn_q";
+    case TensorRole::kAttnK:
+      return "attn_k";
+    case TensorRole::kAttnV:
+      return "attn_v";
+    case TensorRole::kAttnOutput:
+      return "attn_output";
+    case TensorRole::kAttnBias:
+      return "attn_bias";
+    case TensorRole::kMlaQA:
+      return "attn_q_a";
+    case TensorRole::kMlaQB:
+      return "attn_q_b";
+    case TensorRole::kMlaKvA:
+      return "attn_kv_a_mqa";
+    case TensorRole::kMlaKvB:
+      return "attn_kv_b";
+    case TensorRole::kMlaNorm:
+      return "attn_lora_norm";
+    case TensorRole::kFfnGate:
+      return "ffn_gate";
+    case TensorRole::kFfnUp:
+      return "ffn_up";
+    case TensorRole::kFfnDown:
+      return "ffn_down";
+    case TensorRole::kFfnBias:
+      return "ffn_bias";
+    case TensorRole::kRouter:
+      return "ffn_gate_inp";
+    case TensorRole::kRouterBias:
+      return "exp_probs_b";
+    case TensorRole::kExpertGate:
+      return "ffn_gate_exps";
+    case TensorRole::kExpertUp:
+      return "ffn_up_exps";
+    case TensorRole::kExpertDown:
+      return "ffn_down_exps";
+    case TensorRole::kSharedGate:
+      return "ffn_gate_shexp";
+    case TensorRole::kSharedUp:
+      return "ffn_up_shexp";
+    case TensorRole::kSharedDown:
+      return "ffn_down_shexp";
   }
   return "?";
 }
@@ -74,7 +102,9 @@ std::vector<TensorInfo> enumerate_tensors(const ModelArch& a) {
   std::vector<TensorInfo> t;
   const std::int64_t d = a.hidden_size;
   auto mat = [&](TensorRole r, std::int64_t layer, std::int64_t rows, std::int64_t cols,
-                 std::int64_t copies = 1) { t.push_back({r, layer, rows, cols, copies}); };
+                 std::int64_t copies = 1) {
+    t.push_back({r, layer, rows, cols, copies});
+  };
   auto vec = [&](TensorRole r, std::int64_t layer, std::int64_t n) {
     if (n > 0) t.push_back({r, layer, 1, n, 1});
   };
@@ -198,8 +228,8 @@ ParamBreakdown count_params(const ModelArch& a) {
       case TensorRole::kExpertDown:
         p.ffn_experts += n;
         // Active: only top_k of the stacked experts work on a token.
-        p.active += n / static_cast<std::uint64_t>(t.copies) *
-                    static_cast<std::uint64_t>(a.moe.top_k);
+        p.active +=
+            n / static_cast<std::uint64_t>(t.copies) * static_cast<std::uint64_t>(a.moe.top_k);
         p.total += n;
         continue;
       case TensorRole::kSharedGate:
@@ -236,8 +266,7 @@ std::uint64_t kv_bytes_for_context(const ModelArch& a, DType kv, std::int64_t co
 std::vector<ArchProblem> check_arch(const ModelArch& a) {
   std::vector<ArchProblem> p;
   auto range = [&](const char* key, std::int64_t v, std::int64_t lo, std::int64_t hi) {
-    if (v < lo || v > hi)
-      p.push_back({key, fmt::format("{} is out of range [{}, {}]", v, lo, hi)});
+    if (v < lo || v > hi) p.push_back({key, fmt::format("{} is out of range [{}, {}]", v, lo, hi)});
   };
   range("architecture.hidden_size", a.hidden_size, 1, 1 << 20);
   range("architecture.num_layers", a.num_layers, 1, 1 << 14);
@@ -265,15 +294,14 @@ std::vector<ArchProblem> check_arch(const ModelArch& a) {
   range("architecture.rotary_dim", a.rotary_dim, 0, 1 << 14);
   range("architecture.attention.sliding_window", at.sliding_window, 0, std::int64_t{1} << 32);
   if (!at.window_pattern.empty() && at.sliding_window == 0)
-    p.push_back({"architecture.attention.sliding_window_pattern",
-                 "a pattern needs a sliding_window > 0"});
+    p.push_back(
+        {"architecture.attention.sliding_window_pattern", "a pattern needs a sliding_window > 0"});
   const bool all_moe = a.is_moe() && a.moe.first_dense_layers == 0;
   range("architecture.ffn.intermediate_size", a.ffn.intermediate_size, all_moe ? 0 : 1, 1 << 24);
   if (a.is_moe()) {
     range("architecture.moe.num_experts", a.moe.num_experts, 1, 1 << 16);
     range("architecture.moe.top_k", a.moe.top_k, 1, a.moe.num_experts);
-    range("architecture.moe.expert_intermediate_size", a.moe.expert_intermediate_size, 1,
-          1 << 24);
+    range("architecture.moe.expert_intermediate_size", a.moe.expert_intermediate_size, 1, 1 << 24);
     range("architecture.moe.num_shared_experts", a.moe.num_shared_experts, 0, 1 << 10);
     range("architecture.moe.first_dense_layers", a.moe.first_dense_layers, 0, a.num_layers);
   }
@@ -282,8 +310,8 @@ std::vector<ArchProblem> check_arch(const ModelArch& a) {
     // Guard the 64-bit counts: refuse anything beyond 10^15 parameters (a petaparameter).
     double approx = 0;
     for (const auto& t : enumerate_tensors(a))
-      approx += static_cast<double>(t.rows) * static_cast<double>(t.cols) *
-                static_cast<double>(t.copies);
+      approx +=
+          static_cast<double>(t.rows) * static_cast<double>(t.cols) * static_cast<double>(t.copies);
     if (approx > 1e15)
       p.push_back({"architecture",
                    fmt::format("{:.3g} parameters is beyond what llmsizer sizes (10^15)", approx)});
@@ -293,17 +321,28 @@ std::vector<ArchProblem> check_arch(const ModelArch& a) {
 
 const char* to_string(Family f) {
   switch (f) {
-    case Family::kLlama: return "llama";
-    case Family::kMistral: return "mistral";
-    case Family::kMixtral: return "mixtral";
-    case Family::kQwen2: return "qwen2";
-    case Family::kGemma2: return "gemma2";
-    case Family::kPhi3: return "phi3";
-    case Family::kFalcon: return "falcon";
-    case Family::kMpt: return "mpt";
-    case Family::kGptJ: return "gptj";
-    case Family::kGptNeoX: return "gptneox";
-    case Family::kDeepseekV3: return "deepseek_v3";
+    case Family::kLlama:
+      return "llama";
+    case Family::kMistral:
+      return "mistral";
+    case Family::kMixtral:
+      return "mixtral";
+    case Family::kQwen2:
+      return "qwen2";
+    case Family::kGemma2:
+      return "gemma2";
+    case Family::kPhi3:
+      return "phi3";
+    case Family::kFalcon:
+      return "falcon";
+    case Family::kMpt:
+      return "mpt";
+    case Family::kGptJ:
+      return "gptj";
+    case Family::kGptNeoX:
+      return "gptneox";
+    case Family::kDeepseekV3:
+      return "deepseek_v3";
   }
   return "?";
 }
@@ -315,27 +354,43 @@ std::vector<std::string> family_names() {
   return out;
 }
 
-const char* to_string(AttentionKind k) { return k == AttentionKind::kMla ? "mla" : "standard"; }
-const char* to_string(FfnKind k) { return k == FfnKind::kGated ? "gated" : "plain"; }
+const char* to_string(AttentionKind k) {
+  return k == AttentionKind::kMla ? "mla" : "standard";
+}
+const char* to_string(FfnKind k) {
+  return k == FfnKind::kGated ? "gated" : "plain";
+}
 const char* to_string(Activation k) {
   switch (k) {
-    case Activation::kSilu: return "silu";
-    case Activation::kGelu: return "gelu";
-    case Activation::kGeluTanh: return "gelu_tanh";
-    case Activation::kRelu: return "relu";
+    case Activation::kSilu:
+      return "silu";
+    case Activation::kGelu:
+      return "gelu";
+    case Activation::kGeluTanh:
+      return "gelu_tanh";
+    case Activation::kRelu:
+      return "relu";
   }
   return "?";
 }
-const char* to_string(NormKind k) { return k == NormKind::kRmsNorm ? "rmsnorm" : "layernorm"; }
+const char* to_string(NormKind k) {
+  return k == NormKind::kRmsNorm ? "rmsnorm" : "layernorm";
+}
 const char* to_string(PositionKind k) {
   switch (k) {
-    case PositionKind::kRope: return "rope";
-    case PositionKind::kAlibi: return "alibi";
-    case PositionKind::kLearned: return "learned";
-    case PositionKind::kNone: return "none";
+    case PositionKind::kRope:
+      return "rope";
+    case PositionKind::kAlibi:
+      return "alibi";
+    case PositionKind::kLearned:
+      return "learned";
+    case PositionKind::kNone:
+      return "none";
   }
   return "?";
 }
-const char* to_string(LayerWindow k) { return k == LayerWindow::kSliding ? "sliding" : "full"; }
+const char* to_string(LayerWindow k) {
+  return k == LayerWindow::kSliding ? "sliding" : "full";
+}
 
 }  // namespace llmsizer::core

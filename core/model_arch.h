@@ -50,9 +50,9 @@ struct AttentionConfig {
   std::int64_t head_dim = 0;
   bool qkv_bias = false;
   bool out_bias = false;
-  std::int64_t sliding_window = 0;           // tokens; 0 = full attention
-  std::vector<LayerWindow> window_pattern;   // layer i uses [i % size]; empty = all sliding
-  MlaConfig mla;                             // used iff kind == kMla
+  std::int64_t sliding_window = 0;          // tokens; 0 = full attention
+  std::vector<LayerWindow> window_pattern;  // layer i uses [i % size]; empty = all sliding
+  MlaConfig mla;                            // used iff kind == kMla
 };
 
 struct FfnConfig {
@@ -156,16 +156,16 @@ struct TensorInfo {
 std::vector<TensorInfo> enumerate_tensors(const ModelArch& a);
 
 struct ParamBreakdown {
-  std::uint64_t embedding = 0;   // token (+ learned position) embeddings
-  std::uint64_t attention = 0;   // q/k/v/o (or MLA) weights and biases, all layers
-  std::uint64_t ffn_dense = 0;   // dense FFN weights and biases, all layers
-  std::uint64_t ffn_experts = 0; // routed experts, all layers
-  std::uint64_t ffn_shared = 0;  // shared experts, all layers
+  std::uint64_t embedding = 0;    // token (+ learned position) embeddings
+  std::uint64_t attention = 0;    // q/k/v/o (or MLA) weights and biases, all layers
+  std::uint64_t ffn_dense = 0;    // dense FFN weights and biases, all layers
+  std::uint64_t ffn_experts = 0;  // routed experts, all layers
+  std::uint64_t ffn_shared = 0;   // shared experts, all layers
   std::uint64_t router = 0;
-  std::uint64_t norms = 0;       // per-layer norms, MLA norms and the final norm
-  std::uint64_t lm_head = 0;     // 0 when tied
+  std::uint64_t norms = 0;    // per-layer norms, MLA norms and the final norm
+  std::uint64_t lm_head = 0;  // 0 when tied
   std::uint64_t total = 0;
-  std::uint64_t active = 0;      // per token: routed experts counted top_k of num_experts
+  std::uint64_t active = 0;  // per token: routed experts counted top_k of num_experts
 };
 
 ParamBreakdown count_params(const ModelArch& a);

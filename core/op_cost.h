@@ -10,8 +10,8 @@
 namespace llmsizer::core {
 
 struct OpCost {
-  double flops = 0;        // floating-point (or integer) operations, a multiply-add = 2
-  double bytes_read = 0;   // from memory, assuming each operand is read once
+  double flops = 0;       // floating-point (or integer) operations, a multiply-add = 2
+  double bytes_read = 0;  // from memory, assuming each operand is read once
   double bytes_written = 0;
   double bytes() const { return bytes_read + bytes_written; }
 };

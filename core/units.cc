@@ -31,16 +31,26 @@ std::optional<std::uint64_t> parse_bytes(std::string_view s) {
   std::string unit = to_lower(s.substr(i));
   while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
   double mult = 1;
-  if (unit.empty() || unit == "b") mult = 1;
-  else if (unit == "kb" || unit == "k") mult = 1e3;
-  else if (unit == "mb" || unit == "m") mult = 1e6;
-  else if (unit == "gb" || unit == "g") mult = 1e9;
-  else if (unit == "tb" || unit == "t") mult = 1e12;
-  else if (unit == "kib") mult = 1024.0;
-  else if (unit == "mib") mult = kMiB;
-  else if (unit == "gib") mult = kGiB;
-  else if (unit == "tib") mult = kGiB * 1024.0;
-  else return std::nullopt;
+  if (unit.empty() || unit == "b")
+    mult = 1;
+  else if (unit == "kb" || unit == "k")
+    mult = 1e3;
+  else if (unit == "mb" || unit == "m")
+    mult = 1e6;
+  else if (unit == "gb" || unit == "g")
+    mult = 1e9;
+  else if (unit == "tb" || unit == "t")
+    mult = 1e12;
+  else if (unit == "kib")
+    mult = 1024.0;
+  else if (unit == "mib")
+    mult = kMiB;
+  else if (unit == "gib")
+    mult = kGiB;
+  else if (unit == "tib")
+    mult = kGiB * 1024.0;
+  else
+    return std::nullopt;
   const double bytes = v * mult;
   if (bytes > 9.2e18) return std::nullopt;
   return static_cast<std::uint64_t>(std::llround(bytes));

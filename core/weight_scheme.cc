@@ -60,8 +60,7 @@ bool fused_qkv(Family f) {
 bool is_70b_class(const ModelArch& a) {
   const bool llama_like = a.family == Family::kLlama || a.family == Family::kMistral ||
                           a.family == Family::kMixtral || a.family == Family::kQwen2;
-  return llama_like && a.num_layers == 80 &&
-         a.attention.num_kv_heads < a.attention.num_heads;
+  return llama_like && a.num_layers == 80 && a.attention.num_kv_heads < a.attention.num_heads;
 }
 
 DType fallback(DType t, std::int64_t cols) {
@@ -106,11 +105,11 @@ DType llama_cpp_dtype(const ModelArch& a, const TensorInfo& t, const WeightSchem
   const bool falcon = a.family == Family::kFalcon;
   DType nt = s.base;
 
-  const bool is_output = t.role == TensorRole::kOutput ||
-                         (a.tie_embeddings && t.role == TensorRole::kTokenEmbd);
-  const bool qkv = fused_qkv(a.family) && (t.role == TensorRole::kAttnQ ||
-                                           t.role == TensorRole::kAttnK ||
-                                           t.role == TensorRole::kAttnV);
+  const bool is_output =
+      t.role == TensorRole::kOutput || (a.tie_embeddings && t.role == TensorRole::kTokenEmbd);
+  const bool qkv =
+      fused_qkv(a.family) && (t.role == TensorRole::kAttnQ || t.role == TensorRole::kAttnK ||
+                              t.role == TensorRole::kAttnV);
   const bool attn_v_like = !qkv && (t.role == TensorRole::kAttnV || t.role == TensorRole::kMlaKvB);
   const bool ffn_down = t.role == TensorRole::kFfnDown || t.role == TensorRole::kExpertDown ||
                         t.role == TensorRole::kSharedDown;
@@ -124,16 +123,23 @@ DType llama_cpp_dtype(const ModelArch& a, const TensorInfo& t, const WeightSchem
   } else if (t.role == TensorRole::kTokenEmbd) {
     // default type
   } else if (qkv) {
-    if (m == GgufMix::kQ3_K_M || m == GgufMix::kQ3_K_L) nt = DType::kQ4_K;
-    else if (m == GgufMix::kQ4_K_M) nt = DType::kQ5_K;
-    else if (m == GgufMix::kQ5_K_M) nt = DType::kQ6_K;
+    if (m == GgufMix::kQ3_K_M || m == GgufMix::kQ3_K_L)
+      nt = DType::kQ4_K;
+    else if (m == GgufMix::kQ4_K_M)
+      nt = DType::kQ5_K;
+    else if (m == GgufMix::kQ5_K_M)
+      nt = DType::kQ6_K;
   } else if (attn_v_like) {
-    if (m == GgufMix::kQ2_K) nt = n_gqa >= 4 ? DType::kQ4_K : DType::kQ3_K;
-    else if (m == GgufMix::kQ3_K_M) nt = i < 2 ? DType::kQ5_K : DType::kQ4_K;
-    else if (m == GgufMix::kQ3_K_L) nt = DType::kQ5_K;
+    if (m == GgufMix::kQ2_K)
+      nt = n_gqa >= 4 ? DType::kQ4_K : DType::kQ3_K;
+    else if (m == GgufMix::kQ3_K_M)
+      nt = i < 2 ? DType::kQ5_K : DType::kQ4_K;
+    else if (m == GgufMix::kQ3_K_L)
+      nt = DType::kQ5_K;
     else if ((m == GgufMix::kQ4_K_M || m == GgufMix::kQ5_K_M) && use_more_bits(i, n_layer))
       nt = DType::kQ6_K;
-    else if (m == GgufMix::kQ4_K_S && i < 4) nt = DType::kQ5_K;
+    else if (m == GgufMix::kQ4_K_S && i < 4)
+      nt = DType::kQ5_K;
     if (is_70b_class(a) && (nt == DType::kQ3_K || nt == DType::kQ4_K)) nt = DType::kQ5_K;
     if (n_expert == 8) nt = DType::kQ8_0;
   } else if (t.role == TensorRole::kAttnK) {
@@ -142,14 +148,14 @@ DType llama_cpp_dtype(const ModelArch& a, const TensorInfo& t, const WeightSchem
     if (m == GgufMix::kQ2_K) {
       nt = DType::kQ3_K;
     } else if (m == GgufMix::kQ3_K_M) {
-      nt = i < n_layer / 16                        ? DType::kQ5_K
+      nt = i < n_layer / 16                       ? DType::kQ5_K
            : !falcon || use_more_bits(i, n_layer) ? DType::kQ4_K
                                                   : DType::kQ3_K;
     } else if (m == GgufMix::kQ3_K_L) {
       nt = falcon ? DType::kQ4_K : DType::kQ5_K;
     } else if (m == GgufMix::kQ4_K_M) {
       if (falcon) {
-        nt = i < n_layer / 16 ? DType::kQ6_K
+        nt = i < n_layer / 16            ? DType::kQ6_K
              : use_more_bits(i, n_layer) ? DType::kQ5_K
                                          : DType::kQ4_K;
       } else if (use_more_bits(i, n_layer)) {
@@ -167,9 +173,12 @@ DType llama_cpp_dtype(const ModelArch& a, const TensorInfo& t, const WeightSchem
             m == GgufMix::kQ4_K_S || m == GgufMix::kQ4_K_M)
           nt = DType::kQ5_K;
       } else {
-        if (m == GgufMix::kQ2_K) nt = DType::kQ3_K;
-        else if (m == GgufMix::kQ3_K_M) nt = DType::kQ4_K;
-        else if (m == GgufMix::kQ3_K_L) nt = DType::kQ5_K;
+        if (m == GgufMix::kQ2_K)
+          nt = DType::kQ3_K;
+        else if (m == GgufMix::kQ3_K_M)
+          nt = DType::kQ4_K;
+        else if (m == GgufMix::kQ3_K_L)
+          nt = DType::kQ5_K;
       }
     } else if (m == GgufMix::kQ3_K_L) {
       nt = DType::kQ4_K;
@@ -247,8 +256,8 @@ std::optional<WeightScheme> parse_weight_scheme(std::string_view text) {
 }
 
 std::vector<std::string> weight_scheme_names() {
-  std::vector<std::string> out = {"f32", "f16", "bf16", "fp8_e4m3", "fp8_e5m2", "int8",
-                                  "int4", "int4-g<N>"};
+  std::vector<std::string> out = {"f32",      "f16",  "bf16", "fp8_e4m3",
+                                  "fp8_e5m2", "int8", "int4", "int4-g<N>"};
   for (const auto& e : kMixes) out.emplace_back(e.name);
   return out;
 }

@@ -42,10 +42,10 @@ enum class GgufMix : std::uint8_t {
 };
 
 struct WeightScheme {
-  std::string name;               // canonical, e.g. "q4_k_m", "int4-g128", "bf16"
-  DType base = DType::kBF16;      // the type most weights get
-  GgufMix mix = GgufMix::kNone;   // llama.cpp rules when not kNone
-  int group_size = -1;            // int4/int8 group (0 = per channel); -1 = default
+  std::string name;              // canonical, e.g. "q4_k_m", "int4-g128", "bf16"
+  DType base = DType::kBF16;     // the type most weights get
+  GgufMix mix = GgufMix::kNone;  // llama.cpp rules when not kNone
+  int group_size = -1;           // int4/int8 group (0 = per channel); -1 = default
 };
 
 // Parses "f16", "bf16", "fp8", "int8", "int4", "int4-g64", "q8_0", "q4_k_m", "q4_k" (alias of

@@ -10,10 +10,14 @@ namespace llmsizer::estimator {
 
 const char* origin_name(schema::ModelOrigin o) {
   switch (o) {
-    case schema::ModelOrigin::kCatalog: return "catalog";
-    case schema::ModelOrigin::kYamlFile: return "yaml";
-    case schema::ModelOrigin::kHfConfig: return "hf_config";
-    case schema::ModelOrigin::kGguf: return "gguf";
+    case schema::ModelOrigin::kCatalog:
+      return "catalog";
+    case schema::ModelOrigin::kYamlFile:
+      return "yaml";
+    case schema::ModelOrigin::kHfConfig:
+      return "hf_config";
+    case schema::ModelOrigin::kGguf:
+      return "gguf";
   }
   return "?";
 }
@@ -23,8 +27,8 @@ std::vector<std::string> check_request(const EstimateRequest& r) {
   LLMSIZER_CHECK(r.model && r.hardware, "estimate request without model or hardware");
   out = check_parallelism(r.model->arch, r.par);
   if (r.devices != 0 && r.devices % r.par.devices() != 0)
-    out.push_back(fmt::format("--count {} is not a multiple of tp x pp = {}", r.devices,
-                              r.par.devices()));
+    out.push_back(
+        fmt::format("--count {} is not a multiple of tp x pp = {}", r.devices, r.par.devices()));
   if (r.batch < 1) out.push_back("batch must be at least 1");
   if (r.prompt_tokens < 1) out.push_back("prompt must be at least 1 token");
   if (r.output_tokens < 0) out.push_back("output must be 0 or more tokens");
@@ -77,16 +81,26 @@ schema::EstimateReport estimate(const EstimateRequest& r) {
                r.batch,
                r.prompt_tokens,
                r.output_tokens};
-  rep.memory = {mem.weights_bytes,  mem.weights_bytes_total, mem.bits_per_weight,
-                mem.kv_bytes_per_token, mem.kv_cache_bytes, mem.activation_bytes,
-                mem.overhead_bytes, mem.overhead_basis,     mem.total_bytes,
-                mem.capacity_bytes, mem.fits,               mem.reason,
-                mem.max_batch,      mem.max_context};
+  rep.memory = {mem.weights_bytes,
+                mem.weights_bytes_total,
+                mem.bits_per_weight,
+                mem.kv_bytes_per_token,
+                mem.kv_cache_bytes,
+                mem.activation_bytes,
+                mem.overhead_bytes,
+                mem.overhead_basis,
+                mem.total_bytes,
+                mem.capacity_bytes,
+                mem.fits,
+                mem.reason,
+                mem.max_batch,
+                mem.max_context};
   rep.basis = "datasheet";
   if (devices > r.par.devices())
-    rep.notes.push_back(fmt::format("{} data-parallel replicas of tp={} x pp={}; memory is per "
-                                    "device",
-                                    devices / r.par.devices(), r.par.tp, r.par.pp));
+    rep.notes.push_back(
+        fmt::format("{} data-parallel replicas of tp={} x pp={}; memory is per "
+                    "device",
+                    devices / r.par.devices(), r.par.tp, r.par.pp));
   if (m.arch.attention.sliding_window > 0)
     rep.notes.push_back(fmt::format("sliding-window layers keep at most {} tokens of KV cache",
                                     m.arch.attention.sliding_window));

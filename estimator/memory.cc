@@ -115,9 +115,8 @@ std::uint64_t kv_bytes_per_device(const ModelArch& a, core::DType kv, const Para
   return *std::max_element(stage_tokens.begin(), stage_tokens.end()) * per_token_layer;
 }
 
-std::uint64_t activation_bytes_per_device(const ModelArch& a, core::DType act,
-                                          const Parallelism& p, std::int64_t batch,
-                                          std::int64_t prompt_tokens) {
+std::uint64_t activation_bytes_per_device(const ModelArch& a, core::DType act, const Parallelism& p,
+                                          std::int64_t batch, std::int64_t prompt_tokens) {
   const double tp = static_cast<double>(p.tp);
   const auto& at = a.attention;
   double attn_w = 0;
@@ -194,9 +193,9 @@ MemoryBreakdown size_memory(const MemoryInputs& in, bool weights_as_stored) {
   r.capacity_bytes = in.capacity_bytes;
 
   const std::uint64_t fixed = r.weights_bytes + r.overhead_bytes;
-  const std::uint64_t per_seq = kv_bytes_per_device(a, in.kv, in.par, context) +
-                                activation_bytes_per_device(a, in.activations, in.par, 1,
-                                                            in.prompt_tokens);
+  const std::uint64_t per_seq =
+      kv_bytes_per_device(a, in.kv, in.par, context) +
+      activation_bytes_per_device(a, in.activations, in.par, 1, in.prompt_tokens);
   if (fixed < in.capacity_bytes && per_seq > 0)
     r.max_batch = static_cast<std::int64_t>(
         std::min<std::uint64_t>((in.capacity_bytes - fixed) / per_seq, 1'000'000'000));
@@ -214,8 +213,10 @@ MemoryBreakdown size_memory(const MemoryInputs& in, bool weights_as_stored) {
     lo = 1;
     while (lo < hi) {
       const std::int64_t mid = lo + (hi - lo + 1) / 2;
-      if (need(mid) <= in.capacity_bytes) lo = mid;
-      else hi = mid - 1;
+      if (need(mid) <= in.capacity_bytes)
+        lo = mid;
+      else
+        hi = mid - 1;
     }
     r.max_context = lo;
   }
@@ -242,8 +243,7 @@ MemoryBreakdown size_memory(const MemoryInputs& in, bool weights_as_stored) {
         "needs {} per device, has {}: the KV cache ({}) and activations ({}) do not fit; the "
         "largest batch at this context is {}",
         core::format_bytes(r.total_bytes), core::format_bytes(in.capacity_bytes),
-        core::format_bytes(r.kv_cache_bytes), core::format_bytes(r.activation_bytes),
-        r.max_batch);
+        core::format_bytes(r.kv_cache_bytes), core::format_bytes(r.activation_bytes), r.max_batch);
   }
   return r;
 }

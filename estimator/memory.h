@@ -33,7 +33,7 @@ struct MemoryInputs {
   std::int64_t batch = 1;
   std::int64_t prompt_tokens = 512;
   std::int64_t output_tokens = 512;
-  std::uint64_t capacity_bytes = 0;            // per device
+  std::uint64_t capacity_bytes = 0;             // per device
   std::optional<std::uint64_t> overhead_bytes;  // per device; default by hardware class
   schema::HardwareClass hw_class = schema::HardwareClass::kDatacenterGpu;
 };
@@ -42,9 +42,9 @@ struct MemoryBreakdown {
   std::uint64_t weights_bytes = 0;        // most loaded device
   std::uint64_t weights_bytes_total = 0;  // whole model, unsplit
   double bits_per_weight = 0;
-  std::uint64_t kv_bytes_per_token = 0;   // most loaded device, one token of one sequence
-  std::uint64_t kv_cache_bytes = 0;       // most loaded device, batch x (prompt + output)
-  std::uint64_t activation_bytes = 0;     // per device peak
+  std::uint64_t kv_bytes_per_token = 0;  // most loaded device, one token of one sequence
+  std::uint64_t kv_cache_bytes = 0;      // most loaded device, batch x (prompt + output)
+  std::uint64_t activation_bytes = 0;    // per device peak
   std::uint64_t overhead_bytes = 0;
   std::string overhead_basis;
   std::uint64_t total_bytes = 0;

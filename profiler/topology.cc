@@ -24,8 +24,7 @@ Topology discover_topology(const std::string& synthetic) {
   if (hwloc_obj_t pkg = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, 0)) {
     if (const char* model = hwloc_obj_get_info_by_name(pkg, "CPUModel")) t.cpu_model = model;
   }
-  const hwloc_obj_type_t cache_types[] = {HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L2CACHE,
-                                          HWLOC_OBJ_L3CACHE};
+  const hwloc_obj_type_t cache_types[] = {HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L2CACHE, HWLOC_OBJ_L3CACHE};
   int level = 1;
   for (const auto ct : cache_types) {
     const int n = hwloc_get_nbobjs_by_type(topo, ct);

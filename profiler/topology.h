@@ -20,9 +20,9 @@ struct Topology {
   int cores = 0;
   int hardware_threads = 0;
   int numa_nodes = 0;
-  std::vector<CacheLevel> caches;            // data/unified caches, by level
-  std::uint64_t hwloc_memory_bytes = 0;      // as hwloc sees it
-  std::uint64_t os_memory_bytes = 0;         // sysconf(_SC_PHYS_PAGES) * page size
+  std::vector<CacheLevel> caches;        // data/unified caches, by level
+  std::uint64_t hwloc_memory_bytes = 0;  // as hwloc sees it
+  std::uint64_t os_memory_bytes = 0;     // sysconf(_SC_PHYS_PAGES) * page size
 };
 
 // Discovers the host; `synthetic` (hwloc synthetic description, e.g.

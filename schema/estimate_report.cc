@@ -21,7 +21,9 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-std::string gib(std::uint64_t b) { return core::format_bytes(b); }
+std::string gib(std::uint64_t b) {
+  return core::format_bytes(b);
+}
 
 }  // namespace
 
@@ -90,13 +92,13 @@ std::string report_to_csv(const std::vector<EstimateReport>& rows) {
   for (const auto& r : rows) {
     const auto& m = r.memory;
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                       csv_field(r.model.id), csv_field(r.hardware.id), r.setup.devices,
-                       r.setup.tp, r.setup.pp, csv_field(r.setup.weights), csv_field(r.setup.kv),
-                       r.setup.batch, r.setup.prompt_tokens, r.setup.output_tokens,
-                       r.model.params_total, r.model.params_active, m.weights_bytes,
-                       m.kv_cache_bytes_per_token, m.kv_cache_bytes, m.activation_bytes,
-                       m.overhead_bytes, m.total_bytes, m.capacity_bytes,
-                       m.fits ? "true" : "false", m.max_batch, m.max_context, csv_field(r.basis));
+                       csv_field(r.model.id), csv_field(r.hardware.id), r.setup.devices, r.setup.tp,
+                       r.setup.pp, csv_field(r.setup.weights), csv_field(r.setup.kv), r.setup.batch,
+                       r.setup.prompt_tokens, r.setup.output_tokens, r.model.params_total,
+                       r.model.params_active, m.weights_bytes, m.kv_cache_bytes_per_token,
+                       m.kv_cache_bytes, m.activation_bytes, m.overhead_bytes, m.total_bytes,
+                       m.capacity_bytes, m.fits ? "true" : "false", m.max_batch, m.max_context,
+                       csv_field(r.basis));
   }
   return out;
 }

@@ -23,8 +23,8 @@ struct ReportModel {
 struct ReportHardware {
   std::string id;
   std::string name;
-  std::uint64_t capacity_bytes = 0;   // per device
-  double bandwidth_bytes_per_s = 0;   // per device
+  std::uint64_t capacity_bytes = 0;  // per device
+  double bandwidth_bytes_per_s = 0;  // per device
   std::string source;
 };
 
@@ -32,8 +32,8 @@ struct ReportSetup {
   std::int64_t devices = 1;  // count
   std::int64_t tp = 1;
   std::int64_t pp = 1;
-  std::string weights;   // weight scheme name
-  std::string kv;        // KV-cache dtype
+  std::string weights;  // weight scheme name
+  std::string kv;       // KV-cache dtype
   std::string activations;
   std::int64_t batch = 1;
   std::int64_t prompt_tokens = 0;
@@ -41,8 +41,8 @@ struct ReportSetup {
 };
 
 struct ReportMemory {
-  std::uint64_t weights_bytes = 0;          // per device (the most loaded device)
-  std::uint64_t weights_bytes_total = 0;    // whole model
+  std::uint64_t weights_bytes = 0;        // per device (the most loaded device)
+  std::uint64_t weights_bytes_total = 0;  // whole model
   double bits_per_weight = 0;
   std::uint64_t kv_cache_bytes_per_token = 0;  // per device, one token of one sequence
   std::uint64_t kv_cache_bytes = 0;            // per device, batch x context
@@ -52,9 +52,9 @@ struct ReportMemory {
   std::uint64_t total_bytes = 0;               // per device
   std::uint64_t capacity_bytes = 0;            // per device
   bool fits = false;
-  std::string reason;                          // why not, or what limits
-  std::int64_t max_batch = 0;                  // at prompt + output context
-  std::int64_t max_context = 0;                // tokens per sequence at the given batch
+  std::string reason;            // why not, or what limits
+  std::int64_t max_batch = 0;    // at prompt + output context
+  std::int64_t max_context = 0;  // tokens per sequence at the given batch
 };
 
 struct EstimateReport {

@@ -67,7 +67,7 @@ const char* to_string(HardwareClass c) {
 }
 
 const std::vector<std::string>& peak_dtype_keys() {
-  static const std::vector<std::string> kKeys = {"f64", "f32",  "tf32", "f16",
+  static const std::vector<std::string> kKeys = {"f64",  "f32", "tf32", "f16",
                                                  "bf16", "fp8", "int8", "int4"};
   return kKeys;
 }
@@ -137,8 +137,7 @@ std::optional<HardwareSpec> parse_hardware_yaml(std::string_view text, const std
   return h;
 }
 
-std::optional<HardwareSpec> load_hardware_yaml(const std::string& path,
-                                               core::Diagnostics& diags) {
+std::optional<HardwareSpec> load_hardware_yaml(const std::string& path, core::Diagnostics& diags) {
   auto text = impl::read_text_file(path, diags);
   if (!text) return std::nullopt;
   return parse_hardware_yaml(*text, path, diags);

@@ -89,8 +89,7 @@ const std::vector<std::string>& peak_dtype_keys();
 
 std::optional<HardwareSpec> parse_hardware_yaml(std::string_view text, const std::string& file,
                                                 core::Diagnostics& diags);
-std::optional<HardwareSpec> load_hardware_yaml(const std::string& path,
-                                               core::Diagnostics& diags);
+std::optional<HardwareSpec> load_hardware_yaml(const std::string& path, core::Diagnostics& diags);
 std::string write_hardware_yaml(const HardwareSpec& h);
 
 }  // namespace llmsizer::schema

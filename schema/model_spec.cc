@@ -46,9 +46,12 @@ void read_attention(Reader& r, core::ModelArch& a) {
   if (r.get("sliding_window_pattern", pattern, Need::kOptional)) {
     if (pattern.empty()) r.error("sliding_window_pattern", "the pattern is empty");
     for (const auto& p : pattern) {
-      if (p == "sliding") at.window_pattern.push_back(LayerWindow::kSliding);
-      else if (p == "full") at.window_pattern.push_back(LayerWindow::kFull);
-      else r.error("sliding_window_pattern", "'" + p + "' is not one of: sliding, full");
+      if (p == "sliding")
+        at.window_pattern.push_back(LayerWindow::kSliding);
+      else if (p == "full")
+        at.window_pattern.push_back(LayerWindow::kFull);
+      else
+        r.error("sliding_window_pattern", "'" + p + "' is not one of: sliding, full");
     }
   }
   if (auto m = r.child("mla", at.kind == AttentionKind::kMla ? Need::kRequired : Need::kOptional)) {
@@ -84,8 +87,7 @@ void read_arch(Reader& r, core::ModelArch& a) {
   if (auto m = r.child("moe", Need::kOptional)) {
     m->get("num_experts", a.moe.num_experts, Need::kRequired, 1, kMaxDim);
     m->get("top_k", a.moe.top_k, Need::kRequired, 1, kMaxDim);
-    m->get("expert_intermediate_size", a.moe.expert_intermediate_size, Need::kRequired, 1,
-           kMaxDim);
+    m->get("expert_intermediate_size", a.moe.expert_intermediate_size, Need::kRequired, 1, kMaxDim);
     m->get("num_shared_experts", a.moe.num_shared_experts, Need::kOptional, 0, kMaxDim);
     m->get("first_dense_layers", a.moe.first_dense_layers, Need::kOptional, 0, kMaxDim);
     m->get("router_bias", a.moe.router_bias, Need::kOptional);

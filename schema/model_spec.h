@@ -45,9 +45,9 @@ struct ModelSpec {
   std::string as_of;
   std::string notes;
   ModelOrigin origin = ModelOrigin::kYamlFile;
-  std::string origin_path;           // file it came from
+  std::string origin_path;               // file it came from
   std::vector<GgufTensor> gguf_tensors;  // GGUF only: exact per-tensor storage
-  std::string gguf_file_type;        // GGUF only: general.file_type as a name, if present
+  std::string gguf_file_type;            // GGUF only: general.file_type as a name, if present
 };
 
 std::optional<ModelSpec> parse_model_yaml(std::string_view text, const std::string& file,

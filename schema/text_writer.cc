@@ -21,14 +21,26 @@ std::string json_escape(std::string_view s) {
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += ch;
+        if (c < 0x20)
+          out += fmt::format("\\u{:04x}", c);
+        else
+          out += ch;
     }
   }
   return out;
@@ -56,8 +68,8 @@ std::string yaml_scalar(std::string_view s) {
     }
     if (s.front() == ' ' || s.back() == ' ' || s.front() == '-' || s.front() == '?') plain = false;
     // Would it read back as something other than a string?
-    static const char* kReserved[] = {"true", "false", "yes", "no", "null", "~", "on", "off",
-                                      "True", "False", "Null", "NULL", "TRUE", "FALSE"};
+    static const char* kReserved[] = {"true", "false", "yes",   "no",   "null", "~",    "on",
+                                      "off",  "True",  "False", "Null", "NULL", "TRUE", "FALSE"};
     for (const char* r : kReserved) plain = plain && s != r;
     char* end = nullptr;
     const std::string tmp(s);
@@ -68,7 +80,9 @@ std::string yaml_scalar(std::string_view s) {
   return quoted(s);
 }
 
-void YamlWriter::indent() { out_.append(static_cast<std::size_t>(depth_) * 2, ' '); }
+void YamlWriter::indent() {
+  out_.append(static_cast<std::size_t>(depth_) * 2, ' ');
+}
 
 void YamlWriter::field(std::string_view key, std::string_view value) {
   indent();

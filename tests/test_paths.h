@@ -5,7 +5,13 @@
 #include <string>
 
 namespace llmsizer::test {
-inline std::string data_dir() { return LLMSIZER_TEST_DATA_DIR; }
-inline std::string profiles_dir() { return LLMSIZER_TEST_PROFILES_DIR; }
-inline std::string shared_data_dir() { return LLMSIZER_TEST_SHARED_DATA_DIR; }
+inline std::string data_dir() {
+  return LLMSIZER_TEST_DATA_DIR;
+}
+inline std::string profiles_dir() {
+  return LLMSIZER_TEST_PROFILES_DIR;
+}
+inline std::string shared_data_dir() {
+  return LLMSIZER_TEST_SHARED_DATA_DIR;
+}
 }  // namespace llmsizer::test

@@ -7,8 +7,8 @@
 
 namespace llmsizer::kernels::reference {
 
-void matmul(std::span<const float> x, std::span<const float> w, std::span<float> y,
-            std::int64_t m, std::int64_t k, std::int64_t n) {
+void matmul(std::span<const float> x, std::span<const float> w, std::span<float> y, std::int64_t m,
+            std::int64_t k, std::int64_t n) {
   LLMSIZER_CHECK(x.size() == static_cast<std::size_t>(m * k), "x has the wrong size");
   LLMSIZER_CHECK(w.size() == static_cast<std::size_t>(n * k), "w has the wrong size");
   LLMSIZER_CHECK(y.size() == static_cast<std::size_t>(m * n), "y has the wrong size");

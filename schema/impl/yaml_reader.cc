@@ -50,8 +50,8 @@ std::optional<std::string> read_text_file(const std::string& path, core::Diagnos
   const auto size = fs::file_size(path, ec);
   if (!ec && size > max_bytes) {
     diags.error({path, 0, 0}, "",
-                fmt::format("file is {} bytes, larger than the {} bytes a document may have",
-                            size, max_bytes));
+                fmt::format("file is {} bytes, larger than the {} bytes a document may have", size,
+                            max_bytes));
     return std::nullopt;
   }
   std::ifstream in(path, std::ios::binary);
@@ -96,13 +96,14 @@ std::string Reader::key_path(std::string_view key) const {
   return path_ + "." + std::string(key);
 }
 
-core::SourceLocation Reader::where() const { return location_of(node_, *ctx_); }
+core::SourceLocation Reader::where() const {
+  return location_of(node_, *ctx_);
+}
 
 core::SourceLocation Reader::where(std::string_view key) const {
   if (valid_) {
     for (auto it = node_.begin(); it != node_.end(); ++it)
-      if (it->first.IsScalar() && it->first.Scalar() == key)
-        return location_of(it->second, *ctx_);
+      if (it->first.IsScalar() && it->first.Scalar() == key) return location_of(it->second, *ctx_);
   }
   return where();
 }
@@ -134,8 +135,7 @@ std::optional<YAML::Node> Reader::lookup(std::string_view key, Need need) {
       return it->second;
     }
   }
-  if (need == Need::kRequired)
-    ctx_->diags->error(where(), key_path(key), "missing required key");
+  if (need == Need::kRequired) ctx_->diags->error(where(), key_path(key), "missing required key");
   return std::nullopt;
 }
 
@@ -310,8 +310,8 @@ bool read_header(Reader& r, std::string_view expected_schema, std::int64_t max_v
   std::string schema;
   if (r.get("schema", schema, Need::kRequired)) {
     if (schema != expected_schema) {
-      r.error("schema", fmt::format("this is a '{}' document, expected '{}'", schema,
-                                    expected_schema));
+      r.error("schema",
+              fmt::format("this is a '{}' document, expected '{}'", schema, expected_schema));
       ok = false;
     }
   } else {

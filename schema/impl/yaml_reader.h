@@ -47,8 +47,7 @@ class Reader {
   core::SourceLocation where(std::string_view key) const;  // the key's value, or the map
 
   bool get(std::string_view key, std::string& out, Need need);
-  bool get(std::string_view key, std::int64_t& out, Need need, std::int64_t lo,
-           std::int64_t hi);
+  bool get(std::string_view key, std::int64_t& out, Need need, std::int64_t lo, std::int64_t hi);
   bool get(std::string_view key, double& out, Need need, double lo, double hi);
   bool get(std::string_view key, bool& out, Need need);
   bool get(std::string_view key, std::vector<std::string>& out, Need need);

@@ -49,11 +49,11 @@ TEST_CASE("estimate --format json has the documented fields", "[cli]") {
   const auto r = run("estimate -m meta-llama/Llama-2-7b-hf -H h100-sxm --format json");
   INFO(r.out);
   CHECK(r.code == 0);
-  for (const char* k : {"\"id\": \"llama-2-7b\"", "\"params_total\": 6738415616",
-                        "\"params_active\"", "\"weights_bytes\": 13476831232",
-                        "\"kv_cache_bytes_per_token\": 524288", "\"kv_cache_bytes\"",
-                        "\"activation_bytes\"", "\"total_bytes\"", "\"capacity_bytes\"",
-                        "\"fits\": true", "\"max_batch\""})
+  for (const char* k :
+       {"\"id\": \"llama-2-7b\"", "\"params_total\": 6738415616", "\"params_active\"",
+        "\"weights_bytes\": 13476831232", "\"kv_cache_bytes_per_token\": 524288",
+        "\"kv_cache_bytes\"", "\"activation_bytes\"", "\"total_bytes\"", "\"capacity_bytes\"",
+        "\"fits\": true", "\"max_batch\""})
     CHECK(r.out.find(k) != std::string::npos);
 }
 
@@ -72,7 +72,8 @@ TEST_CASE("bad input exits 2 with a located message, never a crash", "[cli]") {
       {"estimate -m llama-2-7b -H h100-sxm -b lots", "<command line>: error:"},
       {"estimate -m llama-2-7b -H h100-sxm --overhead 3parsecs", "--overhead: '3parsecs'"},
       {"estimate -m llama-2-7b -H h100-sxm --format xml", "--format: 'xml' is not one of"},
-      {"estimate -m /nonexistent/model.yaml -H h100-sxm", "/nonexistent/model.yaml: error: no such"},
+      {"estimate -m /nonexistent/model.yaml -H h100-sxm",
+       "/nonexistent/model.yaml: error: no such"},
       {"estimate -m llama-2-7b", "<command line>: error:"},
       {"show model no-such-model", "unknown model 'no-such-model'"},
       {"list gpus", "<command line>: error:"},
@@ -95,8 +96,8 @@ TEST_CASE("a broken catalog is reported with file:line:col", "[cli]") {
   fs::create_directories(dir / "hardware");
   std::ofstream(dir / "models" / "bad.yaml") << "schema: model\nschema_version: 1\nid: bad\n"
                                                 "name: [unclosed\n";
-  const std::string cmd = std::string(LLMSIZER_CLI_PATH) + " --profiles " + dir.string() +
-                          " list models 2>&1";
+  const std::string cmd =
+      std::string(LLMSIZER_CLI_PATH) + " --profiles " + dir.string() + " list models 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p);
   std::string out;

@@ -11,11 +11,10 @@ TEST_CASE("block types have llama.cpp's bits per weight", "[dtype]") {
     double bpw;
   };
   // ggml-common.h block sizes: q4_0 18 B / 32, q8_0 34 B / 32, q4_k 144 B / 256, ...
-  const Case cases[] = {{"q4_0", 4.5},     {"q4_1", 5.0},     {"q5_0", 5.5},  {"q5_1", 6.0},
-                        {"q8_0", 8.5},     {"q2_k", 2.625},   {"q3_k", 3.4375},
-                        {"q4_k", 4.5},     {"q5_k", 5.5},     {"q6_k", 6.5625},
-                        {"iq4_xs", 4.25},  {"f16", 16.0},     {"bf16", 16.0}, {"f32", 32.0},
-                        {"fp8_e4m3", 8.0}};
+  const Case cases[] = {{"q4_0", 4.5},  {"q4_1", 5.0},    {"q5_0", 5.5},    {"q5_1", 6.0},
+                        {"q8_0", 8.5},  {"q2_k", 2.625},  {"q3_k", 3.4375}, {"q4_k", 4.5},
+                        {"q5_k", 5.5},  {"q6_k", 6.5625}, {"iq4_xs", 4.25}, {"f16", 16.0},
+                        {"bf16", 16.0}, {"f32", 32.0},    {"fp8_e4m3", 8.0}};
   for (const auto& c : cases) {
     INFO(c.name);
     auto t = parse_dtype(c.name);

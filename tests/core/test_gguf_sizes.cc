@@ -2,26 +2,20 @@
 // Facts: TheBloke/Llama-2-7B-Chat-GGUF file sizes (Hugging Face LFS sizes, as quoted in
 // public repositories; as_of 2026-11-27): Q4_K_M 4,081,004,224 B, Q8_0 7,161,089,728 B.
 // (Their Q2_K file, 2,825,940,672 B, predates llama.cpp's current Q2_K rules, which give
-// smaller files: llmsizer models the current rules, so it is not compared here.) A file is the tensor bytes plus the same metadata (tokenizer etc.)
-// and alignment padding, so file - computed tensor bytes must be the same small constant
-// for all three mixes if the per-tensor rules are right.
+// smaller files: llmsizer models the current rules, so it is not compared here.) A file is the
+// tensor bytes plus the same metadata (tokenizer etc.) and alignment padding, so file - computed
+// tensor bytes must be the same small constant for all three mixes if the per-tensor rules are
+// right.
 #include <catch2/catch.hpp>
 
 #include "core/model_arch.h"
 #include "core/weight_scheme.h"
+#include "llama2_arch.h"
 
 using namespace llmsizer::core;
 
 TEST_CASE("Llama-2-7B GGUF sizes match TheBloke's files", "[schemes][gguf]") {
-  ModelArch a;
-  a.hidden_size = 4096;
-  a.num_layers = 32;
-  a.vocab_size = 32000;
-  a.max_context = 4096;
-  a.attention.num_heads = 32;
-  a.attention.num_kv_heads = 32;
-  a.attention.head_dim = 128;
-  a.ffn.intermediate_size = 11008;
+  const ModelArch a = llmsizer::test::llama2_7b_arch();
   struct Case {
     const char* mix;
     double file_bytes;

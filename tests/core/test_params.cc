@@ -4,21 +4,13 @@
 
 #include "core/model_arch.h"
 #include "core/weight_scheme.h"
+#include "llama2_arch.h"
 
 using namespace llmsizer::core;
 
 namespace {
 ModelArch llama2_7b() {
-  ModelArch a;
-  a.hidden_size = 4096;
-  a.num_layers = 32;
-  a.vocab_size = 32000;
-  a.max_context = 4096;
-  a.attention.num_heads = 32;
-  a.attention.num_kv_heads = 32;
-  a.attention.head_dim = 128;
-  a.ffn.intermediate_size = 11008;
-  return a;
+  return llmsizer::test::llama2_7b_arch();
 }
 }  // namespace
 

@@ -37,6 +37,7 @@ TEST_CASE("diagnostics format compiler-style and count errors", "[diagnostics]")
   d.error({"a.yaml", 7, 3}, "memory.bandwith", "unknown key");
   d.warning({"a.yaml", 0, 0}, "", "just a warning");
   CHECK(d.error_count() == 1);
-  CHECK(d.format() == "a.yaml:7:3: error: memory.bandwith: unknown key\n"
-                      "a.yaml: warning: just a warning\n");
+  CHECK(d.format() ==
+        "a.yaml:7:3: error: memory.bandwith: unknown key\n"
+        "a.yaml: warning: just a warning\n");
 }

@@ -5,19 +5,14 @@
 #include "core/units.h"
 #include "estimator/estimate.h"
 #include "schema/catalog.h"
+#include "shipped_catalog.h"
 #include "test_paths.h"
 
 using namespace llmsizer;
 
 namespace {
 const schema::Catalog& catalog() {
-  static const schema::Catalog c = [] {
-    core::Diagnostics d;
-    auto loaded = schema::load_catalog(test::profiles_dir(), d);
-    REQUIRE(loaded);
-    return *loaded;
-  }();
-  return c;
+  return test::shipped_catalog();
 }
 
 estimator::EstimateRequest request(const char* model, const char* hw, const char* weights) {
@@ -46,8 +41,8 @@ TEST_CASE("Llama-2-7B bf16 on one H100: hand-worked", "[memory]") {
   CHECK(rep.memory.fits);
   // Max batch at 1024 tokens: (capacity - weights - overhead) / (KV + activations per seq).
   const double per_seq = 1024.0 * 524'288.0;
-  CHECK(rep.memory.max_batch <= static_cast<std::int64_t>(
-                                    (85'899'345'920.0 - 2 * 6'738'415'616.0 - (1 << 30)) / per_seq));
+  CHECK(rep.memory.max_batch <=
+        static_cast<std::int64_t>((85'899'345'920.0 - 2 * 6'738'415'616.0 - (1 << 30)) / per_seq));
   CHECK(rep.memory.max_batch >= 100);
   CHECK(rep.memory.max_context == 4096);  // capped at the model's context
 }

@@ -17,10 +17,10 @@ TEST_CASE("estimate JSON has the stable keys and is deterministic", "[report]") 
   r.hardware = schema::find_hardware(*c, "a100-sxm-80gb");
   r.par.tp = 2;
   const std::string json = schema::report_to_json(estimator::estimate(r));
-  for (const char* key : {"\"params_total\": 46702792704", "\"params_active\": 12879925248",
-                          "\"weights_bytes\"", "\"kv_cache_bytes_per_token\"",
-                          "\"kv_cache_bytes\"", "\"activation_bytes\"", "\"total_bytes\"",
-                          "\"capacity_bytes\"", "\"fits\"", "\"max_batch\"", "\"basis\""}) {
+  for (const char* key :
+       {"\"params_total\": 46702792704", "\"params_active\": 12879925248", "\"weights_bytes\"",
+        "\"kv_cache_bytes_per_token\"", "\"kv_cache_bytes\"", "\"activation_bytes\"",
+        "\"total_bytes\"", "\"capacity_bytes\"", "\"fits\"", "\"max_batch\"", "\"basis\""}) {
     INFO(key);
     CHECK(json.find(key) != std::string::npos);
   }

@@ -9,8 +9,8 @@
 using namespace llmsizer;
 
 TEST_CASE("reference matmul computes X * W^T", "[kernels][reference]") {
-  const std::vector<float> x = {1, 2, 3, 4, 5, 6};        // 2 x 3
-  const std::vector<float> w = {1, 0, 1, 0, 1, 0};        // 2 x 3
+  const std::vector<float> x = {1, 2, 3, 4, 5, 6};  // 2 x 3
+  const std::vector<float> w = {1, 0, 1, 0, 1, 0};  // 2 x 3
   std::vector<float> y(4);
   kernels::reference::matmul(x, w, y, 2, 3, 2);
   CHECK(y == std::vector<float>{4, 2, 10, 5});

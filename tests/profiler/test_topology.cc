@@ -12,8 +12,7 @@ TEST_CASE("a synthetic topology is counted exactly", "[profiler][topology]") {
   CHECK(t.hardware_threads == 16);
 }
 
-TEST_CASE("the host has at least one core and the OS reports its memory",
-          "[profiler][topology]") {
+TEST_CASE("the host has at least one core and the OS reports its memory", "[profiler][topology]") {
   const auto t = profiler::discover_topology();
   CHECK(t.cores >= 1);
   CHECK(t.hardware_threads >= t.cores);
