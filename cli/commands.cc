@@ -1,6 +1,7 @@
 // commands.cc — list / show / estimate: resolve names, call the library, print.
 #include "cli/commands.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -80,10 +81,10 @@ int run_list(const GlobalOptions& g, const std::string& what, const std::string&
                        c->models.size());
   } else {
     j.begin_array();
-    out = fmt::format("{:<15} {:<32} {:<16} {:>10} {:>13} {:>22}\n", "short name", "name", "class",
+    out = fmt::format("{:<15} {:<40} {:<16} {:>10} {:>13} {:>22}\n", "short name", "name", "class",
                       "memory", "bandwidth", "dense peak");
     for (const auto& h : c->hardware) {
-      out += fmt::format("{:<15} {:<32} {:<16} {:>10} {:>9.0f} GB/s {:>22}\n", h.short_name, h.name,
+      out += fmt::format("{:<15} {:<40} {:<16} {:>10} {:>9.0f} GB/s {:>22}\n", h.short_name, h.name,
                          schema::to_string(h.hw_class), core::format_bytes(h.memory.capacity_bytes),
                          h.memory.bandwidth_bytes_per_s / 1e9, peak_text(h));
       j.begin_object();
@@ -222,18 +223,27 @@ int run_estimate(const GlobalOptions& g, const EstimateOptions& o) {
                           "q4_k_s/m, q5_k_s/m, q6_k",
                           o.weights, core::did_you_mean(o.weights, core::weight_scheme_names())));
   }
-  auto dtype_opt = [&](const std::string& s, const char* opt) -> core::DType {
+  // KV caches come in the dtypes serving engines offer (vLLM, TensorRT-LLM, llama.cpp's
+  // --cache-type-k/v); activations in float types.
+  auto dtype_opt = [&](const std::string& s, const char* opt, const char* what,
+                       const std::vector<std::string>& allowed) -> core::DType {
     auto t = core::parse_dtype(s);
-    if (!t) {
-      std::vector<std::string> names;
-      for (const auto& e : core::all_dtypes()) names.emplace_back(e.name);
-      d.error(kCmdLine, opt, fmt::format("unknown dtype '{}'{}", s, core::did_you_mean(s, names)));
+    if (!t ||
+        std::find(allowed.begin(), allowed.end(), std::string(core::name(*t))) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      d.error(kCmdLine, opt,
+              fmt::format("'{}' is not {} dtype{}; one of: {}", s, what,
+                          core::did_you_mean(s, allowed), list));
       return core::DType::kF16;
     }
     return *t;
   };
-  const core::DType kv = dtype_opt(o.kv, "--kv");
-  const core::DType act = dtype_opt(o.activations, "--activations");
+  const core::DType kv = dtype_opt(o.kv, "--kv", "a KV-cache",
+                                   {"f32", "f16", "bf16", "fp8_e4m3", "fp8_e5m2", "q8_0", "q5_1",
+                                    "q5_0", "q4_1", "q4_0", "iq4_nl"});
+  const core::DType act = dtype_opt(o.activations, "--activations", "an activation",
+                                    {"f32", "f16", "bf16", "fp8_e4m3"});
   std::optional<std::uint64_t> overhead;
   if (!o.overhead.empty()) {
     overhead = core::parse_bytes(o.overhead);

@@ -81,20 +81,21 @@ schema::EstimateReport estimate(const EstimateRequest& r) {
                r.batch,
                r.prompt_tokens,
                r.output_tokens};
-  rep.memory = {mem.weights_bytes,
-                mem.weights_bytes_total,
-                mem.bits_per_weight,
-                mem.kv_bytes_per_token,
-                mem.kv_cache_bytes,
-                mem.activation_bytes,
-                mem.overhead_bytes,
-                mem.overhead_basis,
-                mem.total_bytes,
-                mem.capacity_bytes,
-                mem.fits,
-                mem.reason,
-                mem.max_batch,
-                mem.max_context};
+  rep.memory.weights_bytes = mem.weights_bytes;
+  rep.memory.weights_bytes_total = mem.weights_bytes_total;
+  rep.memory.bits_per_weight = mem.bits_per_weight;
+  rep.memory.kv_cache_bytes_per_token = mem.kv_bytes_per_token;
+  rep.memory.kv_cache_bytes = mem.kv_cache_bytes;
+  rep.memory.activation_bytes = mem.activation_bytes;
+  rep.memory.activation_basis = "assumed: formula in docs/cost-model.md#memory";
+  rep.memory.overhead_bytes = mem.overhead_bytes;
+  rep.memory.overhead_basis = mem.overhead_basis;
+  rep.memory.total_bytes = mem.total_bytes;
+  rep.memory.capacity_bytes = mem.capacity_bytes;
+  rep.memory.fits = mem.fits;
+  rep.memory.reason = mem.reason;
+  rep.memory.max_batch = mem.max_batch;
+  rep.memory.max_context = mem.max_context;
   rep.basis = "datasheet";
   if (devices > r.par.devices())
     rep.notes.push_back(

@@ -224,6 +224,7 @@ MemoryBreakdown size_memory(const MemoryInputs& in, bool weights_as_stored) {
   const double cap = static_cast<double>(in.capacity_bytes);
   if (context > a.max_context) {
     r.fits = false;
+    r.max_batch = 0;
     r.reason = fmt::format("prompt + output = {} tokens exceeds the model's context of {} tokens",
                            context, a.max_context);
   } else if (r.total_bytes <= in.capacity_bytes) {

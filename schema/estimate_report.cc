@@ -67,6 +67,7 @@ std::string report_to_json(const EstimateReport& r) {
   w.key("kv_cache_bytes_per_token").value(m.kv_cache_bytes_per_token);
   w.key("kv_cache_bytes").value(m.kv_cache_bytes);
   w.key("activation_bytes").value(m.activation_bytes);
+  w.key("activation_basis").value(m.activation_basis);
   w.key("overhead_bytes").value(m.overhead_bytes);
   w.key("overhead_basis").value(m.overhead_basis);
   w.key("total_bytes").value(m.total_bytes);
@@ -122,7 +123,7 @@ std::vector<Row> memory_rows(const EstimateReport& r) {
       {fmt::format("KV cache ({} x {} tokens)", r.setup.batch,
                    r.setup.prompt_tokens + r.setup.output_tokens),
        gib(m.kv_cache_bytes), "computed"},
-      {"activations (peak)", gib(m.activation_bytes), "assumed formula"},
+      {"activations (peak)", gib(m.activation_bytes), m.activation_basis},
       {"runtime overhead", gib(m.overhead_bytes), m.overhead_basis},
       {"total" + per_dev, gib(m.total_bytes), "sum"},
       {"capacity" + per_dev, gib(m.capacity_bytes), "datasheet"},

@@ -47,6 +47,7 @@ struct ReportMemory {
   std::uint64_t kv_cache_bytes_per_token = 0;  // per device, one token of one sequence
   std::uint64_t kv_cache_bytes = 0;            // per device, batch x context
   std::uint64_t activation_bytes = 0;          // per device, peak transient
+  std::string activation_basis;                // always an assumed formula for now
   std::uint64_t overhead_bytes = 0;            // per device runtime reserve
   std::string overhead_basis;                  // "assumed: ..." or "user"
   std::uint64_t total_bytes = 0;               // per device
