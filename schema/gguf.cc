@@ -249,13 +249,16 @@ class HeaderParser {
     // Each KV needs at least a key length, a type and a 1-byte value; each tensor info a
     // name length, n_dims, one dim, a type and an offset.
     if (n_kvs * 13 > c_.remaining())
-      return fail(fmt::format("{} metadata key/values cannot fit in the {} bytes after the header",
+      return fail(fmt::format("unexpected end of file: {} metadata key/values cannot fit in the {} "
+                              "bytes after the header",
                               n_kvs, c_.remaining()),
                   16);
     if (n_tensors * 32 > c_.remaining())
-      return fail(fmt::format("{} tensor infos cannot fit in the {} bytes after the header",
-                              n_tensors, c_.remaining()),
-                  8);
+      return fail(
+          fmt::format(
+              "unexpected end of file: {} tensor infos cannot fit in the {} bytes after the header",
+              n_tensors, c_.remaining()),
+          8);
 
     for (std::uint64_t i = 0; i < n_kvs; ++i)
       if (!read_kv(h)) return false;
@@ -349,8 +352,9 @@ class HeaderParser {
     if (len > cap)
       return fail(fmt::format("{} length {} exceeds the limit of {} bytes", what, len, cap), at);
     if (len > c_.remaining())
-      return fail(fmt::format("{} length {} is larger than the {} bytes left in the file", what,
-                              len, c_.remaining()),
+      return fail(fmt::format("unexpected end of file: {} length {} is larger than the {} bytes "
+                              "left in the file",
+                              what, len, c_.remaining()),
                   at);
     if (out == nullptr) return skip(len, what);
     out->assign(static_cast<std::size_t>(len), '\0');
@@ -372,7 +376,7 @@ class HeaderParser {
     if (!read_uint(n, raw, what)) return false;
     v.int_ok = false;
     if (t == kBool) {
-      if (raw > 1) return fail(fmt::format("bool {} value is {} (must be 0 or 1)", what, raw), at);
+      if (raw > 1) return fail(fmt::format("bool {} is {} (must be 0 or 1)", what, raw), at);
       v.boolean = raw == 1;
     } else if (t == kF32) {
       v.real = std::bit_cast<float>(static_cast<std::uint32_t>(raw));
@@ -414,9 +418,11 @@ class HeaderParser {
           fmt::format("array of {} elements exceeds the limit of {}", count, kMaxArrayElements),
           at + 4);
     if (count * min_value_bytes(elem) > c_.remaining())
-      return fail(fmt::format("array of {} {} elements cannot fit in the {} bytes left", count,
-                              type_name(elem), c_.remaining()),
-                  at + 4);
+      return fail(
+          fmt::format(
+              "unexpected end of file: array of {} {} elements cannot fit in the {} bytes left",
+              count, type_name(elem), c_.remaining()),
+          at + 4);
     if (elem == kArray && depth + 1 >= kMaxArrayNesting)
       return fail(fmt::format("arrays nested deeper than {} levels", kMaxArrayNesting), at);
     if (store != nullptr) store->elem_type = elem;
@@ -572,79 +578,24 @@ std::string supported_archs() {
 }
 
 // llama.cpp's llama_ftype values (include/llama.h) for general.file_type.
+struct FileType {
+  std::int64_t id;
+  const char* name;
+};
+constexpr std::array<FileType, 34> kFileTypes = {{
+    {0, "f32"},     {1, "f16"},      {2, "q4_0"},     {3, "q4_1"},       {4, "q4_1_some_f16"},
+    {7, "q8_0"},    {8, "q5_0"},     {9, "q5_1"},     {10, "q2_k"},      {11, "q3_k_s"},
+    {12, "q3_k_m"}, {13, "q3_k_l"},  {14, "q4_k_s"},  {15, "q4_k_m"},    {16, "q5_k_s"},
+    {17, "q5_k_m"}, {18, "q6_k"},    {19, "iq2_xxs"}, {20, "iq2_xs"},    {21, "q2_k_s"},
+    {22, "iq3_xs"}, {23, "iq3_xxs"}, {24, "iq1_s"},   {25, "iq4_nl"},    {26, "iq3_s"},
+    {27, "iq3_m"},  {28, "iq2_s"},   {29, "iq2_m"},   {30, "iq4_xs"},    {31, "iq1_m"},
+    {32, "bf16"},   {36, "tq1_0"},   {37, "tq2_0"},   {38, "mxfp4_moe"},
+}};
+
 const char* file_type_name(std::int64_t ftype) {
-  switch (ftype) {
-    case 0:
-      return "f32";
-    case 1:
-      return "f16";
-    case 2:
-      return "q4_0";
-    case 3:
-      return "q4_1";
-    case 4:
-      return "q4_1_some_f16";
-    case 7:
-      return "q8_0";
-    case 8:
-      return "q5_0";
-    case 9:
-      return "q5_1";
-    case 10:
-      return "q2_k";
-    case 11:
-      return "q3_k_s";
-    case 12:
-      return "q3_k_m";
-    case 13:
-      return "q3_k_l";
-    case 14:
-      return "q4_k_s";
-    case 15:
-      return "q4_k_m";
-    case 16:
-      return "q5_k_s";
-    case 17:
-      return "q5_k_m";
-    case 18:
-      return "q6_k";
-    case 19:
-      return "iq2_xxs";
-    case 20:
-      return "iq2_xs";
-    case 21:
-      return "q2_k_s";
-    case 22:
-      return "iq3_xs";
-    case 23:
-      return "iq3_xxs";
-    case 24:
-      return "iq1_s";
-    case 25:
-      return "iq4_nl";
-    case 26:
-      return "iq3_s";
-    case 27:
-      return "iq3_m";
-    case 28:
-      return "iq2_s";
-    case 29:
-      return "iq2_m";
-    case 30:
-      return "iq4_xs";
-    case 31:
-      return "iq1_m";
-    case 32:
-      return "bf16";
-    case 36:
-      return "tq1_0";
-    case 37:
-      return "tq2_0";
-    case 38:
-      return "mxfp4_moe";
-    default:
-      return nullptr;
-  }
+  for (const auto& f : kFileTypes)
+    if (f.id == ftype) return f.name;
+  return nullptr;
 }
 
 class Mapper {
@@ -920,11 +871,9 @@ std::optional<ModelSpec> load(const std::string& path, core::Diagnostics& diags)
   };
   std::error_code ec;
   const auto st = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(st))
-    return fail(
-        fmt::format("cannot open the file ({})", ec ? ec.message() : std::string("no such file")),
-        0);
-  if (std::filesystem::is_directory(st)) return fail("cannot read a directory as a GGUF file", 0);
+  if (!std::filesystem::exists(st)) return fail("cannot open the file: no such file", 0);
+  if (ec) return fail(fmt::format("cannot open the file: {}", ec.message()), 0);
+  if (std::filesystem::is_directory(st)) return fail("the path is a directory, not a GGUF file", 0);
   if (!std::filesystem::is_regular_file(st)) return fail("not a regular file", 0);
   const std::uint64_t size = std::filesystem::file_size(path, ec);
   if (ec) return fail(fmt::format("cannot read the file size ({})", ec.message()), 0);
