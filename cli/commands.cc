@@ -269,6 +269,11 @@ int run_estimate(const GlobalOptions& g, const EstimateOptions& o) {
   req.prompt_tokens = o.prompt;
   req.output_tokens = o.output;
   req.overhead_bytes = overhead;
+  req.ep = o.ep;
+  req.efficiency.compute = o.compute_eff;
+  req.efficiency.memory = o.memory_eff;
+  if (o.kernel_overhead_us) req.efficiency.kernel_overhead_s = *o.kernel_overhead_us * 1e-6;
+  req.explain = o.explain;
   for (const auto& problem : estimator::check_request(req)) d.error(kCmdLine, "", problem);
   if (d.has_errors()) return fail(d);
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace llmsizer::cli {
@@ -27,6 +28,11 @@ struct EstimateOptions {
   std::int64_t prompt = 512;
   std::int64_t output = 512;
   std::string overhead;  // size string, empty = default
+  std::int64_t ep = 1;
+  std::optional<double> compute_eff;
+  std::optional<double> memory_eff;
+  std::optional<double> kernel_overhead_us;
+  bool explain = false;
   std::string format = "table";
   std::string out;
 };

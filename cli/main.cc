@@ -52,8 +52,9 @@ int main(int argc, char** argv) {
 
   auto* est = app.add_subcommand(
       "estimate",
-      "memory per device for a model on hardware: weights, KV cache, activations, overhead, "
-      "whether it fits, the largest batch and the longest context");
+      "memory per device (weights, KV cache, activations, overhead, fit, largest batch and "
+      "context) and latency/throughput (prefill, TTFT, time per output token, end-to-end, "
+      "tokens/s) from the datasheet roofline");
   EstimateOptions o;
   est->add_option("-m,--model", o.model, "model name or file")->required();
   est->add_option("-H,--hardware", o.hardware, "device short name or hardware YAML")->required();
@@ -85,6 +86,20 @@ int main(int argc, char** argv) {
   est->add_option("--overhead", o.overhead,
                   "runtime reserve per device, e.g. 1.5GiB (default by hardware class, "
                   "basis: assumed)");
+  est->add_option("--ep", o.ep, "expert parallelism for MoE models: 1, or equal to --tp")
+      ->check(CLI::Range(1, 1 << 12))
+      ->capture_default_str();
+  est->add_option("--compute-eff", o.compute_eff,
+                  "fraction of the datasheet FLOP/s kernels reach (default per hardware class)")
+      ->check(CLI::Range(0.001, 1.0));
+  est->add_option("--memory-eff", o.memory_eff,
+                  "fraction of the datasheet bandwidth kernels reach (default per class)")
+      ->check(CLI::Range(0.001, 1.0));
+  est->add_option("--kernel-overhead-us", o.kernel_overhead_us,
+                  "fixed cost per kernel launch in microseconds (default per class)")
+      ->check(CLI::Range(0.0, 1e6));
+  est->add_flag("--explain", o.explain,
+                "print the per-op table of each phase: time, FLOPs, bytes, bound, share");
   est->add_option("-f,--format", o.format, "table | json | csv | md")->capture_default_str();
   est->add_option("-o,--out", o.out, "write the report to FILE (atomically) instead of stdout");
 

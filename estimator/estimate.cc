@@ -29,6 +29,15 @@ std::vector<std::string> check_request(const EstimateRequest& r) {
   if (r.devices != 0 && r.devices % r.par.devices() != 0)
     out.push_back(
         fmt::format("--count {} is not a multiple of tp x pp = {}", r.devices, r.par.devices()));
+  if (r.ep != 1 && r.ep != r.par.tp)
+    out.push_back(
+        fmt::format("--ep {} must be 1 or equal to --tp {} (experts spread over the "
+                    "tensor-parallel ranks)",
+                    r.ep, r.par.tp));
+  if (r.ep > 1 && !r.model->arch.is_moe()) out.push_back("--ep needs a mixture-of-experts model");
+  if (r.ep > 1 && r.model->arch.moe.num_experts % r.ep != 0)
+    out.push_back(
+        fmt::format("--ep {} does not divide the {} experts", r.ep, r.model->arch.moe.num_experts));
   if (r.batch < 1) out.push_back("batch must be at least 1");
   if (r.prompt_tokens < 1) out.push_back("prompt must be at least 1 token");
   if (r.output_tokens < 0) out.push_back("output must be 0 or more tokens");
@@ -96,6 +105,54 @@ schema::EstimateReport estimate(const EstimateRequest& r) {
   rep.memory.reason = mem.reason;
   rep.memory.max_batch = mem.max_batch;
   rep.memory.max_context = mem.max_context;
+  PerfSetup ps;
+  ps.model = &m;
+  ps.hardware = &hw;
+  ps.weights = scheme;
+  ps.kv = r.kv;
+  ps.activations = r.activations;
+  ps.par = r.par;
+  ps.ep = r.ep;
+  ps.overrides = r.efficiency;
+  const PerfModel pm(ps);
+  const double replicas = static_cast<double>(devices) / static_cast<double>(r.par.devices());
+  const Performance perf =
+      pm.evaluate(static_cast<double>(r.batch), static_cast<double>(r.prompt_tokens),
+                  static_cast<double>(std::max<std::int64_t>(1, r.output_tokens)), replicas);
+  auto& p = rep.perf;
+  p.prefill_time_s = perf.prefill.time_s;
+  p.prefill_tokens_per_s = perf.prefill_tokens_per_s;
+  p.prefill_bound = to_string(perf.prefill.bound);
+  p.decode_time_per_step_s = perf.decode_step_avg_s;
+  p.decode_time_first_step_s = perf.decode_step_first_s;
+  p.decode_time_last_step_s = perf.decode_step_last_s;
+  p.decode_tokens_per_s = perf.decode_tokens_per_s;
+  p.decode_bound = to_string(perf.decode_bound);
+  p.ttft_s = perf.ttft_s;
+  p.tpot_s = perf.tpot_s;
+  p.e2e_s = perf.e2e_s;
+  p.output_tokens_per_s = perf.output_tokens_per_s;
+  p.output_tokens_per_s_per_device = perf.output_tokens_per_s_per_device;
+  p.total_tokens_per_s = perf.total_tokens_per_s;
+  p.compute_dtype = pm.compute_peak_key();
+  p.compute_peak_flop_per_s = pm.compute_peak_flop_per_s();
+  p.compute_efficiency = pm.efficiency().compute;
+  p.memory_efficiency = pm.efficiency().memory;
+  p.kernel_overhead_s = pm.efficiency().kernel_overhead_s;
+  p.efficiency_basis = pm.efficiency().basis;
+  if (r.explain) {
+    auto add_rows = [&](const char* phase, const std::vector<OpRow>& rows) {
+      double total = 0;
+      for (const auto& o : rows) total += o.time_s;
+      for (const auto& o : rows)
+        p.ops.push_back({phase, o.name, o.count, o.time_s, o.flops, o.bytes, to_string(o.bound),
+                         total > 0 ? o.time_s / total : 0.0});
+    };
+    const double b = static_cast<double>(r.batch);
+    add_rows("prefill", pm.explain_prefill(b, static_cast<double>(r.prompt_tokens)));
+    add_rows("decode", pm.explain_decode(b, static_cast<double>(r.prompt_tokens) +
+                                                0.5 * static_cast<double>(r.output_tokens)));
+  }
   rep.basis = "datasheet";
   if (devices > r.par.devices())
     rep.notes.push_back(

@@ -11,6 +11,7 @@
 #include "core/dtype.h"
 #include "core/weight_scheme.h"
 #include "estimator/memory.h"
+#include "estimator/performance.h"
 #include "schema/estimate_report.h"
 #include "schema/hardware_spec.h"
 #include "schema/model_spec.h"
@@ -29,6 +30,9 @@ struct EstimateRequest {
   std::int64_t prompt_tokens = 512;
   std::int64_t output_tokens = 512;
   std::optional<std::uint64_t> overhead_bytes;
+  std::int64_t ep = 1;  // expert parallelism: 1 or tp
+  EfficiencyOverrides efficiency;
+  bool explain = false;  // fill report.perf.ops with the per-op tables
 };
 
 // Input problems a caller must reject before estimate() (layout, counts, lengths).

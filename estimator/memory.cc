@@ -22,14 +22,13 @@ std::int64_t stage_of_layer(std::int64_t layer, std::int64_t layers, std::int64_
   return layer * pp / layers;
 }
 
-// KV heads each tensor-parallel rank holds: heads are split when tp divides them, and
-// replicated one per rank when there are fewer KV heads than ranks.
+}  // namespace
+
 std::int64_t kv_heads_per_device(const ModelArch& a, std::int64_t tp) {
   const std::int64_t kv = a.attention.num_kv_heads;
   return kv % tp == 0 ? kv / tp : 1;
 }
 
-// Fraction of a tensor one tensor-parallel rank stores.
 double tp_share(const ModelArch& a, const TensorInfo& t, std::int64_t tp) {
   if (tp == 1 || !core::role_is_matrix(t.role)) return 1.0;
   switch (t.role) {
@@ -47,8 +46,6 @@ double tp_share(const ModelArch& a, const TensorInfo& t, std::int64_t tp) {
       return 1.0 / static_cast<double>(tp);
   }
 }
-
-}  // namespace
 
 std::vector<std::string> check_parallelism(const ModelArch& a, const Parallelism& p) {
   std::vector<std::string> out;

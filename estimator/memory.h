@@ -55,6 +55,11 @@ struct MemoryBreakdown {
   std::int64_t max_context = 0;  // at the given batch, capped at the model's max_context
 };
 
+// KV heads one tensor-parallel rank holds (split when tp divides them, else one replica).
+std::int64_t kv_heads_per_device(const core::ModelArch& a, std::int64_t tp);
+// Fraction of a tensor one tensor-parallel rank stores (1 for replicated tensors).
+double tp_share(const core::ModelArch& a, const core::TensorInfo& t, std::int64_t tp);
+
 // Weight bytes of the model on the most loaded device (exact GGUF bytes when the model came
 // from a GGUF file and the scheme is "as stored"; otherwise the scheme's per-tensor dtypes).
 std::uint64_t weights_bytes_per_device(const schema::ModelSpec& m, const core::WeightScheme& s,

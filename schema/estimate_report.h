@@ -58,11 +58,47 @@ struct ReportMemory {
   std::int64_t max_context = 0;  // tokens per sequence at the given batch
 };
 
+struct ReportOp {
+  std::string phase;  // prefill | decode
+  std::string name;
+  double count = 0;   // layers it runs in
+  double time_s = 0;  // total over its layers
+  double flops = 0;
+  double bytes = 0;
+  std::string bound;  // compute | memory | communication | overhead
+  double share = 0;   // of the phase's time, 0..1
+};
+
+struct ReportPerformance {
+  double prefill_time_s = 0;        // batch x prompt, one device group
+  double prefill_tokens_per_s = 0;  // all replicas
+  std::string prefill_bound;
+  double decode_time_per_step_s = 0;  // averaged over the growing context (= TPOT)
+  double decode_time_first_step_s = 0;
+  double decode_time_last_step_s = 0;
+  double decode_tokens_per_s = 0;  // all replicas
+  std::string decode_bound;
+  double ttft_s = 0;
+  double tpot_s = 0;
+  double e2e_s = 0;
+  double output_tokens_per_s = 0;  // static batch, all replicas
+  double output_tokens_per_s_per_device = 0;
+  double total_tokens_per_s = 0;  // prompt + output tokens
+  std::string compute_dtype;      // the peak used, e.g. "bf16" or "fp8"
+  double compute_peak_flop_per_s = 0;
+  double compute_efficiency = 0;
+  double memory_efficiency = 0;
+  double kernel_overhead_s = 0;
+  std::string efficiency_basis;
+  std::vector<ReportOp> ops;  // filled with --explain
+};
+
 struct EstimateReport {
   ReportModel model;
   ReportHardware hardware;
   ReportSetup setup;
   ReportMemory memory;
+  ReportPerformance perf;
   std::string basis;  // datasheet | measured | assumed: what the memory figures rest on
   std::vector<std::string> notes;
 };

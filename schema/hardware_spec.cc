@@ -131,6 +131,17 @@ std::optional<HardwareSpec> parse_hardware_yaml(std::string_view text, const std
     p->finish();
     h.price = pr;
   }
+  if (auto e = r.child("efficiency", Need::kOptional)) {
+    HardwareEfficiency eff;
+    double v = 0;
+    if (e->get("compute", v, Need::kOptional, 1e-3, 1.0)) eff.compute = v;
+    if (e->get("memory", v, Need::kOptional, 1e-3, 1.0)) eff.memory = v;
+    if (e->get("kernel_overhead_s", v, Need::kOptional, 0.0, 1.0)) eff.kernel_overhead_s = v;
+    if (e->get("link_latency_s", v, Need::kOptional, 0.0, 1.0)) eff.link_latency_s = v;
+    e->get("note", eff.note, Need::kOptional);
+    e->finish();
+    h.efficiency = eff;
+  }
   r.get("notes", h.notes, Need::kOptional);
   r.finish();
   if (diags.error_count() != errors_before) return std::nullopt;
@@ -181,6 +192,16 @@ std::string write_hardware_yaml(const HardwareSpec& h) {
     if (h.price->cloud_usd_per_hour) w.field("cloud_usd_per_hour", *h.price->cloud_usd_per_hour);
     if (!h.price->cloud_provider.empty()) w.field("cloud_provider", h.price->cloud_provider);
     write_provenance(w, h.price->from);
+    w.end_map();
+  }
+  if (h.efficiency) {
+    const auto& e = *h.efficiency;
+    w.begin_map("efficiency");
+    if (e.compute) w.field("compute", *e.compute);
+    if (e.memory) w.field("memory", *e.memory);
+    if (e.kernel_overhead_s) w.field("kernel_overhead_s", *e.kernel_overhead_s);
+    if (e.link_latency_s) w.field("link_latency_s", *e.link_latency_s);
+    if (!e.note.empty()) w.field("note", e.note);
     w.end_map();
   }
   if (!h.notes.empty()) w.field("notes", h.notes);

@@ -63,6 +63,17 @@ struct HardwarePrice {
   Provenance from;
 };
 
+// Optional calibration of the time model for this device (docs/schema/hardware.md):
+// fractions of the datasheet peaks that real kernels reach, and fixed costs. Unset fields
+// fall back to the per-class defaults (basis: assumed).
+struct HardwareEfficiency {
+  std::optional<double> compute;            // (0, 1]
+  std::optional<double> memory;             // (0, 1]
+  std::optional<double> kernel_overhead_s;  // per kernel launch / parallel region
+  std::optional<double> link_latency_s;     // per collective step
+  std::string note;                         // where the values came from
+};
+
 struct HardwareSpec {
   std::string id;
   std::string short_name;
@@ -76,6 +87,7 @@ struct HardwareSpec {
   std::optional<HardwareLink> host_link;
   HardwarePower power;
   std::optional<HardwarePrice> price;
+  std::optional<HardwareEfficiency> efficiency;
   std::string notes;
   std::string origin_path;
 

@@ -1,0 +1,337 @@
+// performance.cc — op graph per phase and its roofline timing (docs/cost-model.md#time-
+// model). Layers are grouped into at most four kinds (dense/MoE x full/sliding window);
+// each kind's ops are counted once and multiplied by its layers.
+#include "estimator/performance.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/check.h"
+#include "core/transformer_ops.h"
+
+namespace llmsizer::estimator {
+
+using core::AttentionKind;
+using core::TensorRole;
+
+namespace {
+
+struct NullSink {
+  void operator()(const OpRow&) {}
+};
+struct VectorSink {
+  std::vector<OpRow>* rows;
+  void operator()(const OpRow& r) { rows->push_back(r); }
+};
+
+// The compute dtype: weight-only formats compute in the activation dtype; FP8 weights with
+// FP8 activations use the FP8 tensor cores.
+core::DType compute_dtype(const PerfSetup& s) {
+  return s.activations;
+}
+
+}  // namespace
+
+PerfModel::PerfModel(const PerfSetup& s) : setup_(s) {
+  LLMSIZER_CHECK(s.model && s.hardware, "PerfModel without model or hardware");
+  const auto& a = s.model->arch;
+  const auto& hw = *s.hardware;
+  eff_ = resolve_efficiency(hw, s.overrides);
+  peak_ = peak_flops(hw, compute_dtype(s), &peak_key_);
+  bandwidth_ = hw.memory.bandwidth_bytes_per_s;
+  link_bw_ = hw.interconnect ? hw.interconnect->bandwidth_bytes_per_s
+             : hw.host_link  ? hw.host_link->bandwidth_bytes_per_s
+                             : 3.2e10;  // assumed: PCIe 4.0 x16 per direction
+  const std::int64_t tp = s.par.tp;
+  const double ep = static_cast<double>(std::max<std::int64_t>(1, s.ep));
+
+  std::array<int, 4> kind_of{-1, -1, -1, -1};  // (moe, sliding) -> kind index
+  std::vector<int> layer_kind(static_cast<std::size_t>(a.num_layers));
+  for (std::int64_t l = 0; l < a.num_layers; ++l) {
+    const int key = (a.is_moe_layer(l) ? 2 : 0) + (a.layer_is_sliding(l) ? 1 : 0);
+    if (kind_of[static_cast<std::size_t>(key)] < 0) {
+      kind_of[static_cast<std::size_t>(key)] = n_kinds_;
+      auto& k = kinds_[static_cast<std::size_t>(n_kinds_++)];
+      k.moe = a.is_moe_layer(l);
+      k.window = a.layer_is_sliding(l) ? static_cast<double>(a.attention.sliding_window) : 0.0;
+    }
+    const int idx = kind_of[static_cast<std::size_t>(key)];
+    layer_kind[static_cast<std::size_t>(l)] = idx;
+    kinds_[static_cast<std::size_t>(idx)].count += 1;
+  }
+  for (const auto& t : core::enumerate_tensors(a)) {
+    const double full = static_cast<double>(core::tensor_weight_bytes(a, t, s.weights));
+    const bool expert = t.role == TensorRole::kExpertGate || t.role == TensorRole::kExpertUp ||
+                        t.role == TensorRole::kExpertDown;
+    const double bytes = expert && ep > 1 ? full / ep : full * tp_share(a, t, tp);
+    if (t.layer < 0) {
+      if (t.role == TensorRole::kTokenEmbd) {
+        w_embed_row_ = full / static_cast<double>(a.vocab_size);
+        if (a.tie_embeddings) w_lm_head_ = bytes;
+      } else if (t.role == TensorRole::kOutput) {
+        w_lm_head_ = bytes;
+      }
+      continue;
+    }
+    auto& k = kinds_[static_cast<std::size_t>(layer_kind[static_cast<std::size_t>(t.layer)])];
+    switch (t.role) {
+      case TensorRole::kAttnQ:
+      case TensorRole::kAttnK:
+      case TensorRole::kAttnV:
+      case TensorRole::kMlaQA:
+      case TensorRole::kMlaQB:
+      case TensorRole::kMlaKvA:
+        k.w_qkv += bytes;
+        break;
+      case TensorRole::kMlaKvB:
+        k.w_mla_kvb += bytes;
+        break;
+      case TensorRole::kAttnOutput:
+        k.w_o += bytes;
+        break;
+      case TensorRole::kFfnGate:
+      case TensorRole::kFfnUp:
+        k.w_ffn_in += bytes;
+        break;
+      case TensorRole::kFfnDown:
+        k.w_ffn_out += bytes;
+        break;
+      case TensorRole::kRouter:
+        k.w_router += bytes;
+        break;
+      case TensorRole::kExpertGate:
+      case TensorRole::kExpertUp:
+      case TensorRole::kExpertDown:
+        k.w_experts += bytes;
+        break;
+      case TensorRole::kSharedGate:
+      case TensorRole::kSharedUp:
+        k.w_shared_in += bytes;
+        break;
+      case TensorRole::kSharedDown:
+        k.w_shared_out += bytes;
+        break;
+      default:
+        break;  // norms and biases: counted with their elementwise ops
+    }
+  }
+  for (int i = 0; i < n_kinds_; ++i) {
+    auto& k = kinds_[static_cast<std::size_t>(i)];
+    const double c = k.count;
+    k.w_qkv /= c, k.w_o /= c, k.w_ffn_in /= c, k.w_ffn_out /= c, k.w_router /= c;
+    k.w_experts /= c, k.w_shared_in /= c, k.w_shared_out /= c, k.w_mla_kvb /= c;
+  }
+  kv_entry_bytes_ = static_cast<double>(kv_bytes_per_device(a, s.kv, {tp, 1}, 1)) /
+                    static_cast<double>(a.num_layers);
+}
+
+template <class Sink>
+PhaseResult PerfModel::run_phase(double batch, double tokens, double past, bool prefill_phase,
+                                 Sink& sink) const {
+  const auto& a = setup_.model->arch;
+  const auto& at = a.attention;
+  const core::DType act = setup_.activations;
+  const double e = core::bits_per_element(act) / 8.0;
+  const double tp = static_cast<double>(setup_.par.tp);
+  const double ep = static_cast<double>(std::max<std::int64_t>(1, setup_.ep));
+  const double d = static_cast<double>(a.hidden_size);
+  const double T = batch * tokens;
+  const double h = static_cast<double>(at.num_heads) / tp;
+  const double hd = static_cast<double>(at.head_dim);
+  const double kvh = static_cast<double>(kv_heads_per_device(a, setup_.par.tp));
+
+  PhaseResult r;
+  std::array<double, 4> by_bound{};
+  auto add = [&](const char* name, double count, const core::OpCost& c, double kernels) {
+    const OpTime t = time_compute_op(c, peak_, bandwidth_, eff_, kernels);
+    const double time = t.time_s * count;
+    r.time_s += time;
+    r.flops += c.flops * count;
+    r.bytes += c.bytes() * count;
+    by_bound[static_cast<std::size_t>(t.bound)] += time;
+    sink(OpRow{name, count, c.flops * count, c.bytes() * count, time, t.bound});
+  };
+  auto add_comm = [&](const char* name, double count, double bytes_per_rank, double steps) {
+    const OpTime t = time_collective(bytes_per_rank, steps, link_bw_, eff_);
+    const double time = t.time_s * count;
+    r.time_s += time;
+    by_bound[static_cast<std::size_t>(Bound::kCommunication)] += time;
+    sink(OpRow{name, count, 0.0, bytes_per_rank * count, time, Bound::kCommunication});
+  };
+  auto matmul = [&](double m, double k, double n, double weight_bytes) {
+    return core::OpCost{2.0 * m * k * n, weight_bytes + m * k * e, m * n * e};
+  };
+
+  // Outside the blocks: embedding gather.
+  add("embedding", 1, core::embedding_cost(T, d, w_embed_row_, act), 1);
+
+  const double norms = static_cast<double>(a.norm.per_layer);
+  for (int i = 0; i < n_kinds_; ++i) {
+    const LayerKind& k = kinds_[static_cast<std::size_t>(i)];
+    const double c = k.count;
+    if (norms > 0) {
+      add("norms", c, core::elementwise_cost(T * d * norms, 1, 1, 4, act), norms);
+    }
+    core::AttentionDims dims;
+    double o_in = 0;
+    if (at.kind == AttentionKind::kStandard) {
+      const double n_qkv = (h + 2.0 * kvh) * hd;
+      add("qkv_proj", c, matmul(T, d, n_qkv, k.w_qkv), 1);
+      const double rot = a.rotary_dim > 0 ? static_cast<double>(a.rotary_dim) : hd;
+      if (a.position == core::PositionKind::kRope)
+        add("rope", c, core::elementwise_cost(T * (h + kvh) * rot, 1, 1, 3, act), 1);
+      dims = {h, kvh, hd, hd, kv_entry_bytes_};
+      o_in = h * hd;
+    } else {
+      const auto& m = at.mla;
+      const double nope = static_cast<double>(m.qk_nope_head_dim);
+      const double rope = static_cast<double>(m.qk_rope_head_dim);
+      const double lora = static_cast<double>(m.kv_lora_rank);
+      const double ql = static_cast<double>(m.q_lora_rank);
+      const double v = static_cast<double>(m.v_head_dim);
+      const double q_flops = ql > 0 ? d * ql + ql * h * (nope + rope) : d * h * (nope + rope);
+      add("mla_q_kv_a_proj", c,
+          core::OpCost{2.0 * T * (q_flops + d * (lora + rope)), k.w_qkv + T * d * e,
+                       T * (h * (nope + rope) + lora + rope) * e},
+          ql > 0 ? 3 : 2);
+      if (prefill_phase) {
+        // Prefill decompresses the new tokens' latents into per-head keys and values.
+        add("mla_kv_b_decompress", c, matmul(T, lora, h * (nope + v), k.w_mla_kvb), 1);
+        dims = {h, h, nope + rope, v, h * (nope + rope + v) * e};
+      } else {
+        // Decode absorbs kv_b into the query and the output: attention runs on the latent.
+        add("mla_absorb", c,
+            core::OpCost{2.0 * T * h * lora * (nope + v), k.w_mla_kvb + T * h * (nope + v) * e,
+                         T * h * lora * 2.0 * e},
+            2);
+        dims = {h, 1.0, lora + rope, lora, kv_entry_bytes_};
+      }
+      o_in = h * v;
+    }
+    add("attention", c, core::attention_cost(dims, batch, tokens, past, k.window, act), 1);
+    add("o_proj", c, matmul(T, o_in, d, k.w_o), 1);
+    const double reduces = a.parallel_block ? 1.0 : 2.0;
+    if (tp > 1)
+      add_comm("tp_allreduce", c * reduces, core::ring_allreduce_bytes_per_rank(T * d * e, tp),
+               core::ring_allreduce_steps(tp));
+    add("residual", c, core::elementwise_cost(T * d * reduces, 2, 1, 1, act), reduces);
+
+    const bool gated = a.ffn.kind == core::FfnKind::kGated;
+    if (!k.moe) {
+      const double inter = static_cast<double>(a.ffn.intermediate_size) / tp;
+      add("ffn_up_gate", c, matmul(T, d, (gated ? 2.0 : 1.0) * inter, k.w_ffn_in), 1);
+      add("ffn_act", c, core::elementwise_cost(T * inter, gated ? 2 : 1, 1, 5, act), 1);
+      add("ffn_down", c, matmul(T, inter, d, k.w_ffn_out), 1);
+    } else {
+      const auto& moe = a.moe;
+      const double E = static_cast<double>(moe.num_experts);
+      const double topk = static_cast<double>(moe.top_k);
+      const double ie = static_cast<double>(moe.expert_intermediate_size);
+      add("moe_router", c, matmul(T, d, E, k.w_router), 1);
+      // Decode reads only the experts the batch touches; prefill (many tokens) nearly all.
+      const double touched = core::expected_distinct_experts(E, topk, T) / E;
+      const double split = ep > 1 ? ep : tp;
+      add("moe_experts", c,
+          core::OpCost{2.0 * T * topk * 3.0 * d * ie / split, k.w_experts * touched + T * d * e,
+                       T * d * e},
+          3);
+      if (ep > 1) add_comm("ep_all_to_all", c * 2.0, T * topk * d * e * (ep - 1.0) / ep, ep - 1.0);
+      if (moe.num_shared_experts > 0) {
+        const double is = static_cast<double>(moe.num_shared_experts) * ie / tp;
+        add("shared_expert_up_gate", c, matmul(T, d, 2.0 * is, k.w_shared_in), 1);
+        add("shared_expert_down", c, matmul(T, is, d, k.w_shared_out), 1);
+      }
+    }
+  }
+  if (a.norm.final_norm) add("final_norm", 1, core::elementwise_cost(batch * d, 1, 1, 4, act), 1);
+  // Logits for the last position of each sequence only.
+  const double vocab = static_cast<double>(a.vocab_size) / tp;
+  add("lm_head", 1, matmul(batch, d, vocab, w_lm_head_), 1);
+  add("sampling", 1, core::elementwise_cost(batch * vocab, 1, 0, 5, act), 1);
+
+  std::size_t best = 0;
+  for (std::size_t b = 1; b < by_bound.size(); ++b)
+    if (by_bound[b] > by_bound[best]) best = b;
+  r.bound = static_cast<Bound>(best);
+  return r;
+}
+
+namespace {
+// Pipeline: m = min(batch, pp) micro-batches flow through pp stages of equal work; a
+// step takes (m + pp - 1) stage slots plus a point-to-point hop per stage boundary
+// (docs/cost-model.md#pipeline).
+template <class F>
+PhaseResult pipelined(double batch, double pp, double hop_bytes_per_seq, double link_bw,
+                      double latency, F&& whole_model) {
+  if (pp <= 1) return whole_model(batch);
+  const double m = std::min(batch, pp);
+  PhaseResult micro = whole_model(batch / m);
+  PhaseResult r = micro;
+  r.time_s = (m + pp - 1.0) * micro.time_s / pp +
+             (pp - 1.0) * (hop_bytes_per_seq * batch / m / link_bw + latency);
+  r.flops = micro.flops * m;
+  r.bytes = micro.bytes * m;
+  return r;
+}
+}  // namespace
+
+PhaseResult PerfModel::prefill(double batch, double prompt_tokens) const {
+  NullSink sink;
+  const double hop = prompt_tokens * static_cast<double>(setup_.model->arch.hidden_size) *
+                     core::bits_per_element(setup_.activations) / 8.0;
+  return pipelined(batch, static_cast<double>(setup_.par.pp), hop, link_bw_, eff_.link_latency_s,
+                   [&](double b) { return run_phase(b, prompt_tokens, 0.0, true, sink); });
+}
+
+PhaseResult PerfModel::decode_step(double batch, double context) const {
+  NullSink sink;
+  const double hop = static_cast<double>(setup_.model->arch.hidden_size) *
+                     core::bits_per_element(setup_.activations) / 8.0;
+  return pipelined(batch, static_cast<double>(setup_.par.pp), hop, link_bw_, eff_.link_latency_s,
+                   [&](double b) { return run_phase(b, 1.0, context, false, sink); });
+}
+
+std::vector<OpRow> PerfModel::explain_prefill(double batch, double prompt_tokens) const {
+  std::vector<OpRow> rows;
+  VectorSink sink{&rows};
+  run_phase(batch, prompt_tokens, 0.0, true, sink);
+  return rows;
+}
+
+std::vector<OpRow> PerfModel::explain_decode(double batch, double context) const {
+  std::vector<OpRow> rows;
+  VectorSink sink{&rows};
+  run_phase(batch, 1.0, context, false, sink);
+  return rows;
+}
+
+Performance PerfModel::evaluate(double batch, double prompt_tokens, double output_tokens,
+                                double replicas) const {
+  Performance p;
+  p.prefill = prefill(batch, prompt_tokens);
+  p.ttft_s = p.prefill.time_s;
+  p.prefill_tokens_per_s = batch * prompt_tokens / p.prefill.time_s * replicas;
+  // Decode: the cache grows from prompt to prompt + output - 1 tokens; average the step
+  // time over that range with Simpson's rule (exact for the linear parts).
+  const double c0 = prompt_tokens;
+  const double c1 = prompt_tokens + std::max(0.0, output_tokens - 1.0);
+  const PhaseResult first = decode_step(batch, c0);
+  const PhaseResult last = c1 > c0 ? decode_step(batch, c1) : first;
+  const PhaseResult mid = c1 > c0 ? decode_step(batch, 0.5 * (c0 + c1)) : first;
+  p.decode_step_first_s = first.time_s;
+  p.decode_step_last_s = last.time_s;
+  p.decode_step_avg_s = (first.time_s + 4.0 * mid.time_s + last.time_s) / 6.0;
+  p.decode_bound = mid.bound;
+  p.tpot_s = p.decode_step_avg_s;
+  p.decode_tokens_per_s = batch / p.tpot_s * replicas;
+  // The prefill produces the first output token; each further token takes one step.
+  p.e2e_s = p.ttft_s + std::max(0.0, output_tokens - 1.0) * p.tpot_s;
+  // Expert parallelism spreads the experts over the tensor-parallel ranks (ep = tp).
+  const double devices = static_cast<double>(setup_.par.devices());
+  p.output_tokens_per_s = replicas * batch * output_tokens / p.e2e_s;
+  p.output_tokens_per_s_per_device = p.output_tokens_per_s / (replicas * devices);
+  p.total_tokens_per_s = replicas * batch * (prompt_tokens + output_tokens) / p.e2e_s;
+  return p;
+}
+
+}  // namespace llmsizer::estimator

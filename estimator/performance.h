@@ -1,0 +1,121 @@
+// performance.h — latency and throughput of a model on hardware (docs/cost-model.md#time-
+// model): the op graph of each phase (one entry per op per layer kind, multiplied by the
+// layers of that kind), timed by the datasheet roofline, with tensor, pipeline and expert
+// parallelism. A PerfModel is prepared once per (model, hardware, precision, layout) and
+// then evaluated for any batch and lengths without allocating: this is the hot path of
+// sweeps and the serving simulator. Thread-safe after construction.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/dtype.h"
+#include "core/op_cost.h"
+#include "core/weight_scheme.h"
+#include "estimator/memory.h"
+#include "estimator/time_model.h"
+#include "schema/hardware_spec.h"
+#include "schema/model_spec.h"
+
+namespace llmsizer::estimator {
+
+struct PerfSetup {
+  const schema::ModelSpec* model = nullptr;
+  const schema::HardwareSpec* hardware = nullptr;
+  core::WeightScheme weights;
+  core::DType kv = core::DType::kF16;
+  core::DType activations = core::DType::kF16;
+  Parallelism par;
+  std::int64_t ep = 1;  // expert parallel degree: 1, or tp (experts spread over the tp ranks)
+  EfficiencyOverrides overrides;
+};
+
+enum class OpClass : std::uint8_t { kMatmul, kAttention, kElementwise, kCollective };
+
+// One op of a phase, per device, already multiplied by its layer count.
+struct OpRow {
+  const char* name = "";
+  double count = 0;  // how many times it runs in the phase (layers of its kind)
+  double flops = 0;
+  double bytes = 0;
+  double time_s = 0;
+  Bound bound = Bound::kMemory;
+};
+
+struct PhaseResult {
+  double time_s = 0;
+  double flops = 0;
+  double bytes = 0;
+  Bound bound = Bound::kMemory;  // the bound that takes most of the time
+};
+
+struct Performance {
+  PhaseResult prefill;  // batch x prompt, all tokens at once
+  double prefill_tokens_per_s = 0;
+  double decode_step_first_s = 0;  // one decode step at context = prompt
+  double decode_step_last_s = 0;   // at context = prompt + output - 1
+  double decode_step_avg_s = 0;    // averaged over the growing context (the TPOT)
+  Bound decode_bound = Bound::kMemory;
+  double decode_tokens_per_s = 0;  // batch / avg step
+  double ttft_s = 0;
+  double tpot_s = 0;
+  double e2e_s = 0;
+  double output_tokens_per_s = 0;  // whole deployment (all replicas)
+  double output_tokens_per_s_per_device = 0;
+  double total_tokens_per_s = 0;  // (prompt + output) tokens, all replicas
+};
+
+class PerfModel {
+ public:
+  explicit PerfModel(const PerfSetup& s);
+
+  // batch sequences, each prompt_tokens then output_tokens (>= 1); replicas = data-parallel
+  // copies of the tp x pp x ep layout.
+  Performance evaluate(double batch, double prompt_tokens, double output_tokens,
+                       double replicas = 1) const;
+
+  PhaseResult prefill(double batch, double prompt_tokens) const;
+  // One decode step for `batch` sequences whose cache holds `context` tokens.
+  PhaseResult decode_step(double batch, double context) const;
+
+  // The per-op table of a phase (for --explain). Allocates; not for hot loops.
+  std::vector<OpRow> explain_prefill(double batch, double prompt_tokens) const;
+  std::vector<OpRow> explain_decode(double batch, double context) const;
+
+  const Efficiency& efficiency() const { return eff_; }
+  const std::string& compute_peak_key() const { return peak_key_; }
+  double compute_peak_flop_per_s() const { return peak_; }
+
+ private:
+  struct LayerKind {
+    double count = 0;  // layers of this kind on the whole pipeline
+    bool moe = false;
+    double window = 0;  // 0 = full attention
+    // Weight bytes per layer on one device, by op.
+    double w_qkv = 0, w_o = 0, w_ffn_in = 0, w_ffn_out = 0, w_router = 0;
+    double w_experts = 0;  // all routed experts of the layer on this device
+    double w_shared_in = 0, w_shared_out = 0;
+    double w_mla_kvb = 0;  // MLA kv_b (decompression / absorption)
+  };
+
+  // Evaluates one phase: tokens new tokens per sequence, past cached tokens.
+  template <class Sink>
+  PhaseResult run_phase(double batch, double tokens, double past, bool prefill_phase,
+                        Sink& sink) const;
+
+  PerfSetup setup_;
+  Efficiency eff_;
+  double peak_ = 0;
+  std::string peak_key_;
+  double bandwidth_ = 0;
+  double link_bw_ = 0;
+  std::array<LayerKind, 4> kinds_{};
+  int n_kinds_ = 0;
+  double w_embed_row_ = 0;     // bytes per embedding row
+  double w_lm_head_ = 0;       // lm_head bytes on one device
+  double kv_entry_bytes_ = 0;  // per token per layer per device
+};
+
+}  // namespace llmsizer::estimator
