@@ -105,11 +105,17 @@ std::uint64_t kv_bytes_per_device(const ModelArch& a, core::DType kv, const Para
         core::tensor_bytes(kv, static_cast<std::uint64_t>(2 * kv_heads_per_device(a, p.tp)),
                            static_cast<std::uint64_t>(a.attention.head_dim));
   }
-  std::vector<std::uint64_t> stage_tokens(static_cast<std::size_t>(p.pp), 0);
-  for (std::int64_t l = 0; l < a.num_layers; ++l)
-    stage_tokens[static_cast<std::size_t>(stage_of_layer(l, a.num_layers, p.pp))] +=
-        static_cast<std::uint64_t>(a.layer_kv_tokens(l, context));
-  return *std::max_element(stage_tokens.begin(), stage_tokens.end()) * per_token_layer;
+  // Stage s holds layers [s*L/pp, (s+1)*L/pp) (stage_of_layer); the heaviest stage counts.
+  std::uint64_t most = 0;
+  for (std::int64_t st = 0; st < p.pp; ++st) {
+    std::uint64_t tokens = 0;
+    const std::int64_t first = (st * a.num_layers + p.pp - 1) / p.pp;
+    const std::int64_t end = ((st + 1) * a.num_layers + p.pp - 1) / p.pp;
+    for (std::int64_t l = first; l < end; ++l)
+      tokens += static_cast<std::uint64_t>(a.layer_kv_tokens(l, context));
+    most = std::max(most, tokens);
+  }
+  return most * per_token_layer;
 }
 
 std::uint64_t activation_bytes_per_device(const ModelArch& a, core::DType act, const Parallelism& p,

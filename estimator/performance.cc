@@ -123,6 +123,12 @@ PerfModel::PerfModel(const PerfSetup& s) : setup_(s) {
   }
   kv_entry_bytes_ = static_cast<double>(kv_bytes_per_device(a, s.kv, {tp, 1}, 1)) /
                     static_cast<double>(a.num_layers);
+  weights_device_bytes_ =
+      static_cast<double>(weights_bytes_per_device(*s.model, s.weights, s.par, false));
+  capacity_bytes_ = static_cast<double>(hw.memory.capacity_bytes);
+  overhead_bytes_ = static_cast<double>(
+      s.overhead_bytes ? *s.overhead_bytes
+                       : default_overhead(hw.hw_class, hw.memory.capacity_bytes).first);
 }
 
 template <class Sink>
@@ -331,6 +337,31 @@ Performance PerfModel::evaluate(double batch, double prompt_tokens, double outpu
   p.output_tokens_per_s = replicas * batch * output_tokens / p.e2e_s;
   p.output_tokens_per_s_per_device = p.output_tokens_per_s / (replicas * devices);
   p.total_tokens_per_s = replicas * batch * (prompt_tokens + output_tokens) / p.e2e_s;
+
+  const auto& a = setup_.model->arch;
+  const auto context = static_cast<std::int64_t>(prompt_tokens + output_tokens);
+  // KV per sequence: with one pipeline stage, sum the layer kinds (the same count as
+  // kv_bytes_per_device(), without walking every layer); otherwise the heaviest stage.
+  double kv_seq = 0;
+  if (setup_.par.pp == 1) {
+    const double ctx = static_cast<double>(context);
+    for (int i = 0; i < n_kinds_; ++i) {
+      const LayerKind& k = kinds_[static_cast<std::size_t>(i)];
+      kv_seq += k.count * (k.window > 0 ? std::min(ctx, k.window) : ctx);
+    }
+    kv_seq *= kv_entry_bytes_;
+  } else {
+    kv_seq = static_cast<double>(kv_bytes_per_device(a, setup_.kv, setup_.par, context));
+  }
+  const auto prompt = static_cast<std::int64_t>(prompt_tokens);
+  const double act_seq = static_cast<double>(
+      activation_bytes_per_device(a, setup_.activations, setup_.par, 1, prompt));
+  const double fixed = weights_device_bytes_ + overhead_bytes_;
+  p.memory_total_bytes = fixed + batch * (kv_seq + act_seq);
+  p.fits = p.memory_total_bytes <= capacity_bytes_ && context <= a.max_context;
+  p.max_batch = fixed < capacity_bytes_ && context <= a.max_context
+                    ? std::floor((capacity_bytes_ - fixed) / (kv_seq + act_seq))
+                    : 0.0;
   return p;
 }
 

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@ struct PerfSetup {
   core::DType kv = core::DType::kF16;
   core::DType activations = core::DType::kF16;
   Parallelism par;
+  std::optional<std::uint64_t> overhead_bytes;  // per device; default by hardware class
   std::int64_t ep = 1;  // expert parallel degree: 1, or tp (experts spread over the tp ranks)
   EfficiencyOverrides overrides;
 };
@@ -65,6 +67,10 @@ struct Performance {
   double output_tokens_per_s = 0;  // whole deployment (all replicas)
   double output_tokens_per_s_per_device = 0;
   double total_tokens_per_s = 0;  // (prompt + output) tokens, all replicas
+  // Memory per device at this batch and context (the same formulas as size_memory()).
+  double memory_total_bytes = 0;
+  bool fits = false;
+  double max_batch = 0;  // at prompt + output tokens per sequence
 };
 
 class PerfModel {
@@ -116,6 +122,9 @@ class PerfModel {
   double w_embed_row_ = 0;     // bytes per embedding row
   double w_lm_head_ = 0;       // lm_head bytes on one device
   double kv_entry_bytes_ = 0;  // per token per layer per device
+  double weights_device_bytes_ = 0;
+  double overhead_bytes_ = 0;
+  double capacity_bytes_ = 0;
 };
 
 }  // namespace llmsizer::estimator
