@@ -146,7 +146,7 @@ schema::EstimateReport estimate(const EstimateRequest& r) {
       for (const auto& o : rows) total += o.time_s;
       for (const auto& o : rows)
         p.ops.push_back({phase, o.name, o.count, o.time_s, o.flops, o.bytes, to_string(o.bound),
-                         total > 0 ? o.time_s / total : 0.0});
+                         "datasheet", total > 0 ? o.time_s / total : 0.0});
     };
     const double b = static_cast<double>(r.batch);
     add_rows("prefill", pm.explain_prefill(b, static_cast<double>(r.prompt_tokens)));

@@ -114,7 +114,7 @@ std::string report_to_json(const EstimateReport& r) {
       w.begin_object();
       w.key("phase").value(o.phase).key("name").value(o.name).key("count").value(o.count);
       w.key("time_s").value(o.time_s).key("flops").value(o.flops).key("bytes").value(o.bytes);
-      w.key("bound").value(o.bound).key("share").value(o.share);
+      w.key("bound").value(o.bound).key("basis").value(o.basis).key("share").value(o.share);
       w.end_object();
     }
     w.end_array();
@@ -244,9 +244,9 @@ std::string ops_table(const EstimateReport& r) {
       out += fmt::format("{:<22} {:>6} {:>11} {:>12} {:>12} {:>14} {:>6}\n", "op", "layers", "time",
                          "GFLOP", "MB", "bound", "share");
     }
-    out += fmt::format("{:<22} {:>6.0f} {:>11} {:>12.3f} {:>12.3f} {:>14} {:>5.1f}%\n", o.name,
+    out += fmt::format("{:<22} {:>6.0f} {:>11} {:>12.3f} {:>12.3f} {:>14} {:>5.1f}%  {}\n", o.name,
                        o.count, seconds(o.time_s), o.flops / 1e9, o.bytes / 1e6, o.bound,
-                       100.0 * o.share);
+                       100.0 * o.share, o.basis);
   }
   return out;
 }

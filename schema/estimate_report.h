@@ -66,6 +66,7 @@ struct ReportOp {
   double flops = 0;
   double bytes = 0;
   std::string bound;  // compute | memory | communication | overhead
+  std::string basis;  // datasheet (later: measured | interpolated | roofline-measured)
   double share = 0;   // of the phase's time, 0..1
 };
 

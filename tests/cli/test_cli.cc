@@ -57,6 +57,26 @@ TEST_CASE("estimate --format json has the documented fields", "[cli]") {
     CHECK(r.out.find(k) != std::string::npos);
 }
 
+TEST_CASE("estimate JSON carries latency and throughput with their basis", "[cli][perf]") {
+  const auto r = run("estimate -m llama-3.1-70b -H h100-sxm --tp 4 -b 8 -f json --explain");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  for (const char* k :
+       {"\"prefill\": {", "\"time_s\"", "\"tokens_per_s\"", "\"decode\": {", "\"time_per_step_s\"",
+        "\"latency\": {", "\"ttft_s\"", "\"tpot_s\"", "\"e2e_s\"", "\"throughput\": {",
+        "\"output_tokens_per_s\"", "\"output_tokens_per_s_per_device\"", "\"total_tokens_per_s\"",
+        "\"efficiency_basis\": \"assumed: datacenter-gpu class default\"",
+        "\"name\": \"tp_allreduce\"", "\"bound\": \"communication\"", "\"basis\": \"datasheet\""})
+    CHECK(r.out.find(k) != std::string::npos);
+  const auto t = run("estimate -m mixtral-8x7b -H a100-sxm-80gb --tp 2 --ep 2 --explain");
+  INFO(t.out);
+  CHECK(t.code == 0);
+  CHECK(t.out.find("ep_all_to_all") != std::string::npos);
+  CHECK(t.out.find("time per output token") != std::string::npos);
+  const auto u = run("estimate -m llama-2-7b -H h100-sxm --compute-eff 0.5 --memory-eff 0.9");
+  CHECK(u.out.find("user (command line)") != std::string::npos);
+}
+
 TEST_CASE("bad input exits 2 with a located message, never a crash", "[cli]") {
   struct Case {
     const char* args;
@@ -77,6 +97,9 @@ TEST_CASE("bad input exits 2 with a located message, never a crash", "[cli]") {
       {"estimate -m /nonexistent/model.yaml -H h100-sxm",
        "/nonexistent/model.yaml: error: no such"},
       {"estimate -m llama-2-7b", "<command line>: error:"},
+      {"estimate -m llama-2-7b -H h100-sxm --tp 2 --ep 2", "--ep needs a mixture-of-experts"},
+      {"estimate -m mixtral-8x7b -H h100-sxm --ep 2", "--ep 2 must be 1 or equal to --tp 1"},
+      {"estimate -m llama-2-7b -H h100-sxm --memory-eff 1.5", "<command line>: error:"},
       {"show model no-such-model", "unknown model 'no-such-model'"},
       {"list gpus", "<command line>: error:"},
       {"frobnicate", "<command line>: error:"},
