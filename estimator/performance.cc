@@ -132,8 +132,7 @@ PerfModel::PerfModel(const PerfSetup& s) : setup_(s) {
 }
 
 template <class Sink>
-PhaseResult PerfModel::run_phase(double batch, double tokens, double past, bool prefill_phase,
-                                 Sink& sink) const {
+PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
   const auto& a = setup_.model->arch;
   const auto& at = a.attention;
   const core::DType act = setup_.activations;
@@ -141,7 +140,9 @@ PhaseResult PerfModel::run_phase(double batch, double tokens, double past, bool 
   const double tp = static_cast<double>(setup_.par.tp);
   const double ep = static_cast<double>(std::max<std::int64_t>(1, setup_.ep));
   const double d = static_cast<double>(a.hidden_size);
-  const double T = batch * tokens;
+  const double T_prefill = st.prefill_seqs * st.prefill_tokens;
+  const double T = st.decode_seqs + T_prefill;  // tokens every token-wise op processes
+  const double seqs = st.decode_seqs + st.prefill_seqs;
   const double h = static_cast<double>(at.num_heads) / tp;
   const double hd = static_cast<double>(at.head_dim);
   const double kvh = static_cast<double>(kv_heads_per_device(a, setup_.par.tp));
@@ -178,7 +179,8 @@ PhaseResult PerfModel::run_phase(double batch, double tokens, double past, bool 
     if (norms > 0) {
       add("norms", c, core::elementwise_cost(T * d * norms, 1, 1, 4, act), norms);
     }
-    core::AttentionDims dims;
+    core::AttentionDims dims;          // the decode part (and standard prefill)
+    core::AttentionDims prefill_dims;  // MLA prefill attends decompressed heads
     double o_in = 0;
     if (at.kind == AttentionKind::kStandard) {
       const double n_qkv = (h + 2.0 * kvh) * hd;
@@ -187,6 +189,7 @@ PhaseResult PerfModel::run_phase(double batch, double tokens, double past, bool 
       if (a.position == core::PositionKind::kRope)
         add("rope", c, core::elementwise_cost(T * (h + kvh) * rot, 1, 1, 3, act), 1);
       dims = {h, kvh, hd, hd, kv_entry_bytes_};
+      prefill_dims = dims;
       o_in = h * hd;
     } else {
       const auto& m = at.mla;
@@ -200,21 +203,32 @@ PhaseResult PerfModel::run_phase(double batch, double tokens, double past, bool 
           core::OpCost{2.0 * T * (q_flops + d * (lora + rope)), k.w_qkv + T * d * e,
                        T * (h * (nope + rope) + lora + rope) * e},
           ql > 0 ? 3 : 2);
-      if (prefill_phase) {
+      if (T_prefill > 0) {
         // Prefill decompresses the new tokens' latents into per-head keys and values.
-        add("mla_kv_b_decompress", c, matmul(T, lora, h * (nope + v), k.w_mla_kvb), 1);
-        dims = {h, h, nope + rope, v, h * (nope + rope + v) * e};
-      } else {
+        add("mla_kv_b_decompress", c, matmul(T_prefill, lora, h * (nope + v), k.w_mla_kvb), 1);
+        prefill_dims = {h, h, nope + rope, v, h * (nope + rope + v) * e};
+      }
+      if (st.decode_seqs > 0) {
         // Decode absorbs kv_b into the query and the output: attention runs on the latent.
+        const double td = st.decode_seqs;
         add("mla_absorb", c,
-            core::OpCost{2.0 * T * h * lora * (nope + v), k.w_mla_kvb + T * h * (nope + v) * e,
-                         T * h * lora * 2.0 * e},
+            core::OpCost{2.0 * td * h * lora * (nope + v), k.w_mla_kvb + td * h * (nope + v) * e,
+                         td * h * lora * 2.0 * e},
             2);
         dims = {h, 1.0, lora + rope, lora, kv_entry_bytes_};
       }
       o_in = h * v;
     }
-    add("attention", c, core::attention_cost(dims, batch, tokens, past, k.window, act), 1);
+    core::OpCost attn;
+    if (st.decode_seqs > 0)
+      attn = core::attention_cost(dims, st.decode_seqs, 1.0, st.decode_past, k.window, act);
+    if (T_prefill > 0) {
+      const auto pc = core::attention_cost(prefill_dims, st.prefill_seqs, st.prefill_tokens,
+                                           st.prefill_past, k.window, act);
+      attn.flops += pc.flops, attn.bytes_read += pc.bytes_read;
+      attn.bytes_written += pc.bytes_written;
+    }
+    add("attention", c, attn, st.decode_seqs > 0 && T_prefill > 0 ? 2 : 1);
     add("o_proj", c, matmul(T, o_in, d, k.w_o), 1);
     const double reduces = a.parallel_block ? 1.0 : 2.0;
     if (tp > 1)
@@ -249,11 +263,11 @@ PhaseResult PerfModel::run_phase(double batch, double tokens, double past, bool 
       }
     }
   }
-  if (a.norm.final_norm) add("final_norm", 1, core::elementwise_cost(batch * d, 1, 1, 4, act), 1);
+  if (a.norm.final_norm) add("final_norm", 1, core::elementwise_cost(seqs * d, 1, 1, 4, act), 1);
   // Logits for the last position of each sequence only.
   const double vocab = static_cast<double>(a.vocab_size) / tp;
-  add("lm_head", 1, matmul(batch, d, vocab, w_lm_head_), 1);
-  add("sampling", 1, core::elementwise_cost(batch * vocab, 1, 0, 5, act), 1);
+  add("lm_head", 1, matmul(seqs, d, vocab, w_lm_head_), 1);
+  add("sampling", 1, core::elementwise_cost(seqs * vocab, 1, 0, 5, act), 1);
 
   std::size_t best = 0;
   for (std::size_t b = 1; b < by_bound.size(); ++b)
@@ -286,7 +300,9 @@ PhaseResult PerfModel::prefill(double batch, double prompt_tokens) const {
   const double hop = prompt_tokens * static_cast<double>(setup_.model->arch.hidden_size) *
                      core::bits_per_element(setup_.activations) / 8.0;
   return pipelined(batch, static_cast<double>(setup_.par.pp), hop, link_bw_, eff_.link_latency_s,
-                   [&](double b) { return run_phase(b, prompt_tokens, 0.0, true, sink); });
+                   [&](double b) {
+                     return run_phase(Step{0, 0, b, prompt_tokens, 0}, sink);
+                   });
 }
 
 PhaseResult PerfModel::decode_step(double batch, double context) const {
@@ -294,20 +310,27 @@ PhaseResult PerfModel::decode_step(double batch, double context) const {
   const double hop = static_cast<double>(setup_.model->arch.hidden_size) *
                      core::bits_per_element(setup_.activations) / 8.0;
   return pipelined(batch, static_cast<double>(setup_.par.pp), hop, link_bw_, eff_.link_latency_s,
-                   [&](double b) { return run_phase(b, 1.0, context, false, sink); });
+                   [&](double b) {
+                     return run_phase(Step{b, context, 0, 0, 0}, sink);
+                   });
+}
+
+PhaseResult PerfModel::step(const Step& st) const {
+  NullSink sink;
+  return run_phase(st, sink);
 }
 
 std::vector<OpRow> PerfModel::explain_prefill(double batch, double prompt_tokens) const {
   std::vector<OpRow> rows;
   VectorSink sink{&rows};
-  run_phase(batch, prompt_tokens, 0.0, true, sink);
+  run_phase(Step{0, 0, batch, prompt_tokens, 0}, sink);
   return rows;
 }
 
 std::vector<OpRow> PerfModel::explain_decode(double batch, double context) const {
   std::vector<OpRow> rows;
   VectorSink sink{&rows};
-  run_phase(batch, 1.0, context, false, sink);
+  run_phase(Step{batch, context, 0, 0, 0}, sink);
   return rows;
 }
 

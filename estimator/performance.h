@@ -73,6 +73,17 @@ struct Performance {
   double max_batch = 0;  // at prompt + output tokens per sequence
 };
 
+// One engine step of continuous batching: decode_seqs sequences each add one token over
+// decode_past cached tokens (on average), and prefill_seqs sequences each process a chunk of
+// prefill_tokens over prefill_past cached tokens. Weights are read once for all of them.
+struct Step {
+  double decode_seqs = 0;
+  double decode_past = 0;
+  double prefill_seqs = 0;
+  double prefill_tokens = 0;
+  double prefill_past = 0;
+};
+
 class PerfModel {
  public:
   explicit PerfModel(const PerfSetup& s);
@@ -85,6 +96,9 @@ class PerfModel {
   PhaseResult prefill(double batch, double prompt_tokens) const;
   // One decode step for `batch` sequences whose cache holds `context` tokens.
   PhaseResult decode_step(double batch, double context) const;
+
+  // A mixed continuous-batching step (no pipeline micro-batching).
+  PhaseResult step(const Step& st) const;
 
   // The per-op table of a phase (for --explain). Allocates; not for hot loops.
   std::vector<OpRow> explain_prefill(double batch, double prompt_tokens) const;
@@ -108,8 +122,7 @@ class PerfModel {
 
   // Evaluates one phase: tokens new tokens per sequence, past cached tokens.
   template <class Sink>
-  PhaseResult run_phase(double batch, double tokens, double past, bool prefill_phase,
-                        Sink& sink) const;
+  PhaseResult run_phase(const Step& st, Sink& sink) const;
 
   PerfSetup setup_;
   Efficiency eff_;
