@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/deployment.h"
 #include "cli/output.h"
 #include "core/units.h"
 #include "core/weight_scheme.h"
@@ -16,31 +17,6 @@
 namespace llmsizer::cli {
 
 namespace {
-
-const core::SourceLocation kCmdLine{"<command line>", 0, 0};
-
-int fail(const core::Diagnostics& d) {
-  std::fputs(d.format().c_str(), stderr);
-  return 2;
-}
-
-std::optional<schema::Catalog> catalog(const GlobalOptions& g, core::Diagnostics& d) {
-  return schema::load_catalog(g.profiles, d);
-}
-
-bool check_format(const std::string& f, std::initializer_list<const char*> allowed,
-                  core::Diagnostics& d) {
-  std::vector<std::string> names;
-  for (const char* a : allowed) {
-    if (f == a) return true;
-    names.emplace_back(a);
-  }
-  std::string list;
-  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-  d.error(kCmdLine, "--format",
-          fmt::format("'{}' is not one of: {}{}", f, list, core::did_you_mean(f, names)));
-  return false;
-}
 
 std::string peak_text(const schema::HardwareSpec& h) {
   for (const char* k : {"bf16", "f16", "f32"}) {
@@ -213,66 +189,29 @@ int run_show_model(const GlobalOptions& g, const std::string& name, const std::s
 int run_estimate(const GlobalOptions& g, const EstimateOptions& o) {
   core::Diagnostics d;
   check_format(o.format, {"table", "json", "csv", "md"}, d);
-  std::optional<core::WeightScheme> weights;
-  if (!o.weights.empty()) {
-    weights = core::parse_weight_scheme(o.weights);
-    if (!weights)
-      d.error(kCmdLine, "--weights",
-              fmt::format("unknown weight scheme '{}'{}; one of: f32, f16, bf16, fp8, int8, "
-                          "int4, int4-g<N>, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k_s/m/l, "
-                          "q4_k_s/m, q5_k_s/m, q6_k",
-                          o.weights, core::did_you_mean(o.weights, core::weight_scheme_names())));
-  }
-  // KV caches come in the dtypes serving engines offer (vLLM, TensorRT-LLM, llama.cpp's
-  // --cache-type-k/v); activations in float types.
-  auto dtype_opt = [&](const std::string& s, const char* opt, const char* what,
-                       const std::vector<std::string>& allowed) -> core::DType {
-    auto t = core::parse_dtype(s);
-    if (!t ||
-        std::find(allowed.begin(), allowed.end(), std::string(core::name(*t))) == allowed.end()) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      d.error(kCmdLine, opt,
-              fmt::format("'{}' is not {} dtype{}; one of: {}", s, what,
-                          core::did_you_mean(s, allowed), list));
-      return core::DType::kF16;
-    }
-    return *t;
-  };
-  const core::DType kv = dtype_opt(o.kv, "--kv", "a KV-cache",
-                                   {"f32", "f16", "bf16", "fp8_e4m3", "fp8_e5m2", "q8_0", "q5_1",
-                                    "q5_0", "q4_1", "q4_0", "iq4_nl"});
-  const core::DType act = dtype_opt(o.activations, "--activations", "an activation",
-                                    {"f32", "f16", "bf16", "fp8_e4m3"});
-  std::optional<std::uint64_t> overhead;
-  if (!o.overhead.empty()) {
-    overhead = core::parse_bytes(o.overhead);
-    if (!overhead)
-      d.error(kCmdLine, "--overhead",
-              fmt::format("'{}' is not a size (e.g. 1GiB, 512MB, 2e9)", o.overhead));
-  }
-  auto c = catalog(g, d);
-  if (!c) return fail(d);
-  auto model = schema::resolve_model(*c, o.model, kCmdLine, "--model", d);
-  auto hw = schema::resolve_hardware(*c, o.hardware, kCmdLine, "--hardware", d);
-  if (d.has_errors() || !model || !hw) return fail(d);
+  auto dep = resolve_deployment(g, o.dep, d);
+  if (d.has_errors() || !dep) return fail(d);
+  const auto& model = dep->model;
+  const auto& hw = dep->hardware;
+  const auto& weights = dep->weights;
+  const auto kv = dep->kv;
+  const auto act = dep->activations;
+  const auto& overhead = dep->overhead;
 
   estimator::EstimateRequest req;
-  req.model = &*model;
-  req.hardware = &*hw;
+  req.model = &model;
+  req.hardware = &hw;
   req.weights = weights;
   req.kv = kv;
   req.activations = act;
-  req.par = {o.tp, o.pp};
+  req.par = dep->par;
   req.devices = o.count;
   req.batch = o.batch;
   req.prompt_tokens = o.prompt;
   req.output_tokens = o.output;
   req.overhead_bytes = overhead;
-  req.ep = o.ep;
-  req.efficiency.compute = o.compute_eff;
-  req.efficiency.memory = o.memory_eff;
-  if (o.kernel_overhead_us) req.efficiency.kernel_overhead_s = *o.kernel_overhead_us * 1e-6;
+  req.ep = dep->ep;
+  req.efficiency = dep->efficiency;
   req.explain = o.explain;
   for (const auto& problem : estimator::check_request(req)) d.error(kCmdLine, "", problem);
   if (d.has_errors()) return fail(d);

@@ -15,27 +15,53 @@ struct GlobalOptions {
 int run_list(const GlobalOptions& g, const std::string& what, const std::string& format);
 int run_show_model(const GlobalOptions& g, const std::string& name, const std::string& format);
 
-struct EstimateOptions {
+// What every deployment-shaped command takes: the model on the hardware, precision,
+// parallel layout and time-model overrides (cli/deployment.h resolves them).
+struct DeploymentOptions {
   std::string model;
   std::string hardware;
-  std::int64_t count = 0;
   std::int64_t tp = 1;
   std::int64_t pp = 1;
+  std::int64_t ep = 1;
   std::string weights;  // empty: bf16 (or as stored for GGUF)
   std::string kv = "f16";
   std::string activations = "f16";
-  std::int64_t batch = 1;
-  std::int64_t prompt = 512;
-  std::int64_t output = 512;
   std::string overhead;  // size string, empty = default
-  std::int64_t ep = 1;
   std::optional<double> compute_eff;
   std::optional<double> memory_eff;
   std::optional<double> kernel_overhead_us;
+};
+
+struct EstimateOptions {
+  DeploymentOptions dep;
+  std::int64_t count = 0;
+  std::int64_t batch = 1;
+  std::int64_t prompt = 512;
+  std::int64_t output = 512;
   bool explain = false;
   std::string format = "table";
   std::string out;
 };
 int run_estimate(const GlobalOptions& g, const EstimateOptions& o);
+
+struct ServeOptions {
+  DeploymentOptions dep;
+  std::string workload;  // YAML path; or the flags below
+  std::string rate;      // e.g. 20rps
+  std::int64_t prompt = 512;
+  std::int64_t output = 256;
+  std::int64_t requests = 0;  // 0: the workload's (1000 with --rate)
+  std::optional<std::int64_t> seed;
+  std::int64_t max_batch = 0;  // 0: the largest that fits, at most 256
+  std::int64_t max_batched_tokens = 8192;
+  std::int64_t block_size = 16;
+  bool static_batching = false;
+  bool no_preemption = false;
+  std::string slo;  // "ttft_p99=500ms,tpot_p99=50ms"
+  std::string format = "table";
+  std::string out;
+  std::string timeline;
+};
+int run_serve(const GlobalOptions& g, const ServeOptions& o);
 
 }  // namespace llmsizer::cli

@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/deployment.h"
 
 namespace {
 
@@ -56,24 +57,10 @@ int main(int argc, char** argv) {
       "context) and latency/throughput (prefill, TTFT, time per output token, end-to-end, "
       "tokens/s) from the datasheet roofline");
   EstimateOptions o;
-  est->add_option("-m,--model", o.model, "model name or file")->required();
-  est->add_option("-H,--hardware", o.hardware, "device short name or hardware YAML")->required();
+  llmsizer::cli::add_deployment_options(est, o.dep);
   est->add_option("--count", o.count,
-                  "devices in total (default tp x pp; a multiple adds "
-                  "data-parallel replicas)")
+                  "devices in total (default tp x pp; a multiple adds data-parallel replicas)")
       ->check(CLI::Range(1, 1 << 20));
-  est->add_option("--tp", o.tp, "tensor-parallel degree")
-      ->check(CLI::Range(1, 1 << 12))
-      ->capture_default_str();
-  est->add_option("--pp", o.pp, "pipeline-parallel stages")
-      ->check(CLI::Range(1, 1 << 12))
-      ->capture_default_str();
-  est->add_option("-w,--weights", o.weights,
-                  "weight scheme: f32 f16 bf16 fp8 int8 int4[-gN] q8_0 q4_0 q4_1 q5_0 q5_1 q2_k "
-                  "q3_k_s/m/l q4_k_s/m q5_k_s/m q6_k (default bf16; a .gguf model: as stored)");
-  est->add_option("--kv", o.kv, "KV-cache dtype (f16, bf16, fp8_e4m3, q8_0, ...)")
-      ->capture_default_str();
-  est->add_option("--activations", o.activations, "activation dtype")->capture_default_str();
   est->add_option("-b,--batch", o.batch, "concurrent sequences")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24))
       ->capture_default_str();
@@ -83,25 +70,50 @@ int main(int argc, char** argv) {
   est->add_option("-n,--output", o.output, "output tokens per sequence")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{1} << 32))
       ->capture_default_str();
-  est->add_option("--overhead", o.overhead,
-                  "runtime reserve per device, e.g. 1.5GiB (default by hardware class, "
-                  "basis: assumed)");
-  est->add_option("--ep", o.ep, "expert parallelism for MoE models: 1, or equal to --tp")
-      ->check(CLI::Range(1, 1 << 12))
-      ->capture_default_str();
-  est->add_option("--compute-eff", o.compute_eff,
-                  "fraction of the datasheet FLOP/s kernels reach (default per hardware class)")
-      ->check(CLI::Range(0.001, 1.0));
-  est->add_option("--memory-eff", o.memory_eff,
-                  "fraction of the datasheet bandwidth kernels reach (default per class)")
-      ->check(CLI::Range(0.001, 1.0));
-  est->add_option("--kernel-overhead-us", o.kernel_overhead_us,
-                  "fixed cost per kernel launch in microseconds (default per class)")
-      ->check(CLI::Range(0.0, 1e6));
   est->add_flag("--explain", o.explain,
                 "print the per-op table of each phase: time, FLOPs, bytes, bound, share");
   est->add_option("-f,--format", o.format, "table | json | csv | md")->capture_default_str();
   est->add_option("-o,--out", o.out, "write the report to FILE (atomically) instead of stdout");
+
+  auto* serve = app.add_subcommand(
+      "serve",
+      "simulate one serving replica under a workload: continuous batching, chunked prefill, "
+      "paged KV cache; TTFT/TPOT/ITL/e2e percentiles, throughput, goodput, utilisation");
+  llmsizer::cli::ServeOptions so;
+  llmsizer::cli::add_deployment_options(serve, so.dep);
+  serve->add_option("--workload", so.workload,
+                    "workload YAML (profiles/workloads/*.yaml); or give --rate and lengths");
+  serve->add_option("--rate", so.rate, "Poisson arrival rate, e.g. 20rps, 1200/min");
+  serve->add_option("-p,--prompt", so.prompt, "prompt tokens per request (with --rate)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24))
+      ->capture_default_str();
+  serve->add_option("-n,--output", so.output, "output tokens per request (with --rate)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24))
+      ->capture_default_str();
+  serve->add_option("--requests", so.requests, "requests to simulate (default: the workload's)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{100'000'000}));
+  serve->add_option("--seed", so.seed, "random seed (default: the workload's)");
+  serve
+      ->add_option("--max-batch", so.max_batch,
+                   "running sequences per step (default: the most the memory allows, <= 256)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
+  serve
+      ->add_option("--max-batched-tokens", so.max_batched_tokens,
+                   "tokens per step: the chunked-prefill budget")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24))
+      ->capture_default_str();
+  serve->add_option("--block-size", so.block_size, "KV-cache block size in tokens")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 16))
+      ->capture_default_str();
+  serve->add_flag("--static", so.static_batching,
+                  "static batching: a batch runs to completion before new requests join");
+  serve->add_flag("--no-preemption", so.no_preemption,
+                  "queue instead of preempting when the KV cache is full");
+  serve->add_option("--slo", so.slo,
+                    "latency targets, e.g. ttft_p99=500ms,tpot_p99=50ms,e2e_p90=20s");
+  serve->add_option("-f,--format", so.format, "table | json | csv")->capture_default_str();
+  serve->add_option("-o,--out", so.out, "write the report to FILE (atomically)");
+  serve->add_option("--timeline", so.timeline, "write the per-step timeline CSV to FILE");
 
   try {
     app.parse(argc, argv);
@@ -121,5 +133,6 @@ int main(int argc, char** argv) {
   if (list->parsed()) return llmsizer::cli::run_list(g, list_what, list_format);
   if (show->parsed()) return llmsizer::cli::run_show_model(g, show_name, show_format);
   if (est->parsed()) return llmsizer::cli::run_estimate(g, o);
+  if (serve->parsed()) return llmsizer::cli::run_serve(g, so);
   return 2;
 }

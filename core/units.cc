@@ -64,6 +64,50 @@ std::optional<std::int64_t> parse_int(std::string_view s, std::int64_t lo, std::
   return v;
 }
 
+namespace {
+// Splits "12.5ms" into 12.5 and "ms"; false when the number part is not a finite number.
+bool split_number(std::string_view s, double& value, std::string& unit) {
+  std::size_t i = 0;
+  while (i < s.size() &&
+         (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.' ||
+          ((s[i] == 'e' || s[i] == 'E') && i + 1 < s.size() &&
+           (std::isdigit(static_cast<unsigned char>(s[i + 1])) || s[i + 1] == '-' ||
+            s[i + 1] == '+')) ||
+          ((s[i] == '-' || s[i] == '+') && i > 0 && (s[i - 1] == 'e' || s[i - 1] == 'E'))))
+    ++i;
+  const std::string num(s.substr(0, i));
+  if (num.empty()) return false;
+  char* end = nullptr;
+  value = std::strtod(num.c_str(), &end);
+  if (end != num.c_str() + num.size() || !std::isfinite(value) || value < 0) return false;
+  unit = to_lower(s.substr(i));
+  while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
+  return true;
+}
+}  // namespace
+
+std::optional<double> parse_duration_s(std::string_view s) {
+  double v = 0;
+  std::string u;
+  if (!split_number(s, v, u)) return std::nullopt;
+  if (u.empty() || u == "s") return v;
+  if (u == "ms") return v * 1e-3;
+  if (u == "us") return v * 1e-6;
+  if (u == "m" || u == "min") return v * 60.0;
+  if (u == "h") return v * 3600.0;
+  return std::nullopt;
+}
+
+std::optional<double> parse_rate_per_s(std::string_view s) {
+  double v = 0;
+  std::string u;
+  if (!split_number(s, v, u)) return std::nullopt;
+  if (u.empty() || u == "rps" || u == "/s" || u == "qps") return v;
+  if (u == "/min" || u == "rpm") return v / 60.0;
+  if (u == "/h" || u == "rph") return v / 3600.0;
+  return std::nullopt;
+}
+
 std::string format_bytes(std::uint64_t bytes) {
   const double b = static_cast<double>(bytes);
   if (b >= kGiB) return fmt::format("{:.1f} GiB", b / kGiB);

@@ -20,6 +20,13 @@ std::optional<std::uint64_t> parse_bytes(std::string_view s);
 // A positive whole number in [lo, hi]; accepts digits only (no sign, no suffix).
 std::optional<std::int64_t> parse_int(std::string_view s, std::int64_t lo, std::int64_t hi);
 
+// "500ms" -> 0.5, "2s", "50us", "1.5m", "0.25h" (a bare number is seconds). Rejects
+// negative, NaN and infinite values.
+std::optional<double> parse_duration_s(std::string_view s);
+
+// "20rps", "20/s", "20" -> 20 requests per second; "1200/min" -> 20; "72000/h" -> 20.
+std::optional<double> parse_rate_per_s(std::string_view s);
+
 // "15.0 GiB" (binary units, 1 decimal; small values in MiB/KiB/B).
 std::string format_bytes(std::uint64_t bytes);
 // "8.03 B" / "405.9 B" / "494 M" parameters.

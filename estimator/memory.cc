@@ -170,6 +170,21 @@ std::pair<std::uint64_t, std::string> default_overhead(schema::HardwareClass c,
   return {0, "assumed: none"};
 }
 
+std::int64_t kv_token_capacity(const MemoryInputs& in, std::int64_t step_tokens) {
+  const core::ModelArch& a = in.model->arch;
+  const std::uint64_t weights = weights_bytes_per_device(*in.model, in.weights, in.par, false);
+  const std::uint64_t overhead =
+      in.overhead_bytes ? *in.overhead_bytes : default_overhead(in.hw_class, in.capacity_bytes).first;
+  const std::uint64_t act = activation_bytes_per_device(a, in.activations, in.par, 1, step_tokens);
+  const std::uint64_t used = weights + overhead + act;
+  if (used >= in.capacity_bytes) return 0;
+  // Per token the heaviest stage stores all its (full-attention) layers' K and V; a
+  // sliding-window layer's cache stops growing at the window, which this ignores (the
+  // pool is sized for full-length contexts, as vLLM does).
+  const std::uint64_t per_token = kv_bytes_per_device(a, in.kv, in.par, 1);
+  return per_token ? static_cast<std::int64_t>((in.capacity_bytes - used) / per_token) : 0;
+}
+
 MemoryBreakdown size_memory(const MemoryInputs& in, bool weights_as_stored) {
   const schema::ModelSpec& m = *in.model;
   const ModelArch& a = m.arch;

@@ -78,6 +78,10 @@ std::uint64_t activation_bytes_per_device(const core::ModelArch& a, core::DType 
 std::pair<std::uint64_t, std::string> default_overhead(schema::HardwareClass c,
                                                        std::uint64_t capacity_bytes);
 
+// KV-cache tokens one replica can hold beside its weights, overhead and the activations of
+// a step of `step_tokens` tokens (the serving simulator's block pool); 0 when nothing fits.
+std::int64_t kv_token_capacity(const MemoryInputs& in, std::int64_t step_tokens);
+
 MemoryBreakdown size_memory(const MemoryInputs& in, bool weights_as_stored = false);
 
 }  // namespace llmsizer::estimator

@@ -1,0 +1,51 @@
+// deployment.h — what the deployment-shaped commands share: resolving --model/--hardware,
+// precision, layout and time-model overrides into library structs (with located errors),
+// the CLI11 options for them, and small helpers (format check, printing diagnostics).
+#pragma once
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "core/diagnostics.h"
+#include "core/dtype.h"
+#include "core/weight_scheme.h"
+#include "estimator/memory.h"
+#include "estimator/time_model.h"
+#include "schema/catalog.h"
+
+namespace llmsizer::cli {
+
+inline const core::SourceLocation kCmdLine{"<command line>", 0, 0};
+
+// Prints the diagnostics to stderr and returns exit code 2.
+int fail(const core::Diagnostics& d);
+std::optional<schema::Catalog> catalog(const GlobalOptions& g, core::Diagnostics& d);
+bool check_format(const std::string& f, std::initializer_list<const char*> allowed,
+                  core::Diagnostics& d);
+
+struct Deployment {
+  schema::Catalog catalog;
+  schema::ModelSpec model;
+  schema::HardwareSpec hardware;
+  std::optional<core::WeightScheme> weights;  // nullopt: bf16, or as stored for GGUF
+  core::DType kv = core::DType::kF16;
+  core::DType activations = core::DType::kF16;
+  std::optional<std::uint64_t> overhead;
+  estimator::Parallelism par;
+  std::int64_t ep = 1;
+  estimator::EfficiencyOverrides efficiency;
+
+  // The weight scheme to time with: the given one, the GGUF file's, or bf16.
+  core::WeightScheme scheme() const;
+};
+
+std::optional<Deployment> resolve_deployment(const GlobalOptions& g, const DeploymentOptions& o,
+                                             core::Diagnostics& d);
+
+void add_deployment_options(CLI::App* app, DeploymentOptions& o);
+
+}  // namespace llmsizer::cli
