@@ -323,7 +323,13 @@ ServingResult simulate(const PerfModel& perf, const ServingConfig& cfg,
         const Request& r = req[i];
         if (s.out_done == 0 && s.context == 0 && s.prompt_left == 0)
           s.prompt_left = r.prompt_tokens - r.cached_prefix_tokens;
-        const std::int64_t need = blocks_for(s.context + s.prompt_left) + 1 - s.blocks;
+        // With preemption, admit on the prompt's blocks (+1 to start decoding), as vLLM does;
+        // without it, reserve the whole sequence up front so decode can never run dry
+        // (TensorRT-LLM's guaranteed-no-evict policy).
+        const std::int64_t full = s.context + s.prompt_left + (r.output_tokens - s.out_done);
+        const std::int64_t need =
+            (cfg.preemption ? blocks_for(s.context + s.prompt_left) + 1 : blocks_for(full)) -
+            s.blocks;
         if (need > free_blocks) {
           if (running.empty() && need > total_blocks) {
             // Can never fit on this replica: drop it, counted as not completed.
@@ -336,6 +342,10 @@ ServingResult simulate(const PerfModel& perf, const ServingConfig& cfg,
         }
         waiting.pop_front();
         running.push_back(i);
+        if (!cfg.preemption) {
+          free_blocks -= need;
+          s.blocks += need;
+        }
         if (!cfg.static_batching) budget -= std::min(budget, s.prompt_left);
       }
       budget = cfg.max_batched_tokens;
