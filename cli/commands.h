@@ -64,4 +64,38 @@ struct ServeOptions {
 };
 int run_serve(const GlobalOptions& g, const ServeOptions& o);
 
+struct PlanOptions {
+  std::string model;
+  std::string workload;
+  std::string rate;
+  std::string target_rate;  // overrides the workload's rate
+  std::int64_t prompt = 512;
+  std::int64_t output = 256;
+  std::string slo;
+  std::string hardware = "all";
+  std::string weights = "bf16,fp8,int4";
+  std::string kv = "f16";
+  std::string max_batch = "64,256";
+  std::int64_t max_devices = 8;
+  std::string objective = "cost";
+  double headroom = 0.2;
+  std::string prices;
+  std::int64_t top = 5;
+  std::int64_t requests = 600;
+  int threads = 2;
+  std::string format = "table";
+  std::string out;
+};
+int run_plan(const GlobalOptions& g, const PlanOptions& o);
+
+struct FitOptions {
+  std::string hardware;
+  std::int64_t count = 1;
+  std::int64_t context = 4096;
+  std::string weights = "bf16,fp8,q8_0,q6_k,q4_k_m,q3_k_m,q2_k";
+  std::string format = "table";
+  std::string out;
+};
+int run_fit(const GlobalOptions& g, const FitOptions& o);
+
 }  // namespace llmsizer::cli

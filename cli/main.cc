@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/accuracy_cmd.h"
 #include "cli/commands.h"
 #include "cli/deployment.h"
 
@@ -115,6 +116,70 @@ int main(int argc, char** argv) {
   serve->add_option("-o,--out", so.out, "write the report to FILE (atomically)");
   serve->add_option("--timeline", so.timeline, "write the per-step timeline CSV to FILE");
 
+  llmsizer::cli::AccuracyCmdOptions acc_o;
+  auto* acc = llmsizer::cli::add_accuracy_command(app, acc_o);
+
+  auto* planc = app.add_subcommand(
+      "plan",
+      "capacity plan: for each device x layout x precision, the highest load one replica "
+      "serves within the SLOs (searched on the simulator), the replicas needed, and cost");
+  llmsizer::cli::PlanOptions po;
+  planc->add_option("-m,--model", po.model, "model name or file")->required();
+  planc->add_option("--workload", po.workload, "workload YAML (its rate is the target load)");
+  planc->add_option("--rate", po.rate, "target load with fixed lengths, e.g. 20rps");
+  planc->add_option("--target", po.target_rate, "target load, overriding the workload's rate");
+  planc->add_option("-p,--prompt", po.prompt, "prompt tokens (with --rate)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24))
+      ->capture_default_str();
+  planc->add_option("-n,--output", po.output, "output tokens (with --rate)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24))
+      ->capture_default_str();
+  planc->add_option("--slo", po.slo, "latency targets, e.g. ttft_p99=500ms,tpot_p99=50ms")
+      ->required();
+  planc->add_option("-H,--hardware", po.hardware, "comma list of devices, or all")
+      ->capture_default_str();
+  planc->add_option("-w,--weights", po.weights, "comma list of weight schemes")
+      ->capture_default_str();
+  planc->add_option("--kv", po.kv, "comma list of KV-cache dtypes")->capture_default_str();
+  planc->add_option("--max-batch", po.max_batch, "comma list of max batch sizes to try")
+      ->capture_default_str();
+  planc->add_option("--max-devices", po.max_devices, "devices per replica at most")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{64}))
+      ->capture_default_str();
+  planc->add_option("--objective", po.objective, "cost | devices | latency")->capture_default_str();
+  planc->add_option("--headroom", po.headroom, "spare capacity above the target load")
+      ->check(CLI::Range(0.0, 10.0))
+      ->capture_default_str();
+  planc->add_option("--prices", po.prices,
+                    "cloud $/hour per device, e.g. h100-sxm=2.99,l40s=0.99 (basis: user)");
+  planc->add_option("--top", po.top, "configurations to show")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000}))
+      ->capture_default_str();
+  planc->add_option("--requests", po.requests, "simulated requests per probe")
+      ->check(CLI::Range(std::int64_t{50}, std::int64_t{1000000}))
+      ->capture_default_str();
+  planc->add_option("--threads", po.threads, "threads to search on")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  planc->add_option("-f,--format", po.format, "table | json")->capture_default_str();
+  planc->add_option("-o,--out", po.out, "write the report to FILE (atomically)");
+
+  auto* fitc = app.add_subcommand(
+      "fit",
+      "which catalog models fit a device group, largest first, with batch-1 decode "
+      "speed and the largest batch");
+  llmsizer::cli::FitOptions fo;
+  fitc->add_option("-H,--hardware", fo.hardware, "device short name or YAML")->required();
+  fitc->add_option("--count", fo.count, "devices (tensor parallel, then pipeline)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{64}))
+      ->capture_default_str();
+  fitc->add_option("--context", fo.context, "tokens per sequence")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24))
+      ->capture_default_str();
+  fitc->add_option("-w,--weights", fo.weights, "schemes to try, best first")->capture_default_str();
+  fitc->add_option("-f,--format", fo.format, "table | json")->capture_default_str();
+  fitc->add_option("-o,--out", fo.out, "write the report to FILE (atomically)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -134,5 +199,8 @@ int main(int argc, char** argv) {
   if (show->parsed()) return llmsizer::cli::run_show_model(g, show_name, show_format);
   if (est->parsed()) return llmsizer::cli::run_estimate(g, o);
   if (serve->parsed()) return llmsizer::cli::run_serve(g, so);
+  if (planc->parsed()) return llmsizer::cli::run_plan(g, po);
+  if (fitc->parsed()) return llmsizer::cli::run_fit(g, fo);
+  if (acc->parsed()) return llmsizer::cli::run_accuracy(g, acc_o);
   return 2;
 }

@@ -4,11 +4,11 @@ find_package(PkgConfig REQUIRED)
 find_package(fmt 9 REQUIRED)
 find_package(yaml-cpp 0.7 REQUIRED)
 find_package(CLI11 2.1 REQUIRED)
+find_package(Threads REQUIRED)
 
 if(LLMSIZER_BUILD_PROFILER)
   find_package(Eigen3 3.4 REQUIRED NO_MODULE)
   find_package(benchmark 1.7 REQUIRED)
-  find_package(Threads REQUIRED)
   pkg_check_modules(HWLOC REQUIRED IMPORTED_TARGET hwloc>=2.0)
 endif()
 

@@ -1,0 +1,298 @@
+// plan_cmd.cc — `llmsizer plan` (cheapest layouts that serve a workload within SLOs) and
+// `llmsizer fit` (which models fit a device group). See docs/serving.md#planner.
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/deployment.h"
+#include "cli/output.h"
+#include "core/units.h"
+#include "estimator/planner.h"
+#include "schema/text_writer.h"
+
+namespace llmsizer::cli {
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::vector<core::WeightScheme> parse_schemes(const std::string& list, const char* opt,
+                                              core::Diagnostics& d) {
+  std::vector<core::WeightScheme> out;
+  for (const auto& w : split_list(list)) {
+    if (auto s = core::parse_weight_scheme(w))
+      out.push_back(*s);
+    else
+      d.error(kCmdLine, opt,
+              fmt::format("unknown weight scheme '{}'{}", w,
+                          core::did_you_mean(w, core::weight_scheme_names())));
+  }
+  if (out.empty() && !d.has_errors()) d.error(kCmdLine, opt, "the list is empty");
+  return out;
+}
+
+}  // namespace
+
+int run_plan(const GlobalOptions& g, const PlanOptions& o) {
+  core::Diagnostics d;
+  check_format(o.format, {"table", "json"}, d);
+  estimator::PlanRequest req;
+  std::string why;
+  if (auto slo = estimator::parse_slo(o.slo, &why))
+    req.slo = *slo;
+  else
+    d.error(kCmdLine, "--slo", why);
+  req.weights = parse_schemes(o.weights, "--weights", d);
+  for (const auto& k : split_list(o.kv)) {
+    const auto t = core::parse_dtype(k);
+    if (!t || !(core::is_float(*t) || *t == core::DType::kQ8_0))
+      d.error(kCmdLine, "--kv", fmt::format("'{}' is not a KV-cache dtype", k));
+    else
+      req.kv.push_back(*t);
+  }
+  req.max_batches.clear();
+  for (const auto& b : split_list(o.max_batch)) {
+    const auto v = core::parse_int(b, 1, 1 << 20);
+    if (!v)
+      d.error(kCmdLine, "--max-batch", fmt::format("'{}' is not a batch size", b));
+    else
+      req.max_batches.push_back(*v);
+  }
+  if (o.objective == "cost")
+    req.objective = estimator::Objective::kCost;
+  else if (o.objective == "devices")
+    req.objective = estimator::Objective::kDevices;
+  else if (o.objective == "latency")
+    req.objective = estimator::Objective::kLatency;
+  else
+    d.error(kCmdLine, "--objective",
+            fmt::format("'{}' is not one of: cost, devices, latency", o.objective));
+  auto c = catalog(g, d);
+  if (!c) return fail(d);
+  auto model = schema::resolve_model(*c, o.model, kCmdLine, "--model", d);
+  // Workload
+  if (!o.workload.empty() == !o.rate.empty())
+    d.error(kCmdLine, "--workload", "give either --workload FILE or --rate");
+  else if (!o.workload.empty()) {
+    if (auto w = schema::load_workload(o.workload, d)) req.workload = *w;
+  } else {
+    const auto rate = core::parse_rate_per_s(o.rate);
+    if (!rate || *rate <= 0)
+      d.error(kCmdLine, "--rate", fmt::format("'{}' is not a rate (e.g. 20rps)", o.rate));
+    else {
+      req.workload.id = "cli";
+      req.workload.rate_per_s = *rate;
+      req.workload.prompt.kind = req.workload.output.kind = schema::LengthKind::kFixed;
+      req.workload.prompt.value = static_cast<double>(o.prompt);
+      req.workload.output.value = static_cast<double>(o.output);
+    }
+  }
+  if (!o.rate.empty() || !o.workload.empty()) {
+    if (o.target_rate.size()) {
+      const auto t = core::parse_rate_per_s(o.target_rate);
+      if (!t || *t <= 0)
+        d.error(kCmdLine, "--target", fmt::format("'{}' is not a rate", o.target_rate));
+      else
+        req.workload.rate_per_s = *t;
+    }
+  }
+  // Hardware: a list of names, or all of the catalog.
+  std::vector<const schema::HardwareSpec*> hws;
+  if (o.hardware == "all") {
+    for (const auto& h : c->hardware) hws.push_back(&h);
+  } else {
+    for (const auto& name : split_list(o.hardware)) {
+      if (const auto* h = schema::find_hardware(*c, name))
+        hws.push_back(h);
+      else
+        d.error(kCmdLine, "--hardware",
+                fmt::format("unknown hardware '{}'{}", name,
+                            core::did_you_mean(name, schema::hardware_names(*c))));
+    }
+  }
+  // Prices: the catalog's published cloud prices, overridden by --prices.
+  for (const auto* h : hws)
+    if (h->price && h->price->cloud_usd_per_hour)
+      req.price_per_hour.emplace_back(h->id, *h->price->cloud_usd_per_hour);
+  for (const auto& item : split_list(o.prices)) {
+    const auto eq = item.find('=');
+    const double v = eq == std::string::npos ? -1 : std::atof(item.c_str() + eq + 1);
+    const schema::HardwareSpec* h =
+        eq == std::string::npos ? nullptr : schema::find_hardware(*c, item.substr(0, eq));
+    if (!h || !(v > 0) || v > 1e4)
+      d.error(kCmdLine, "--prices",
+              fmt::format("'{}' is not NAME=USD_PER_HOUR with a catalog device (e.g. "
+                          "h100-sxm=2.99)",
+                          item));
+    else
+      req.price_per_hour.insert(req.price_per_hour.begin(), {h->id, v});
+  }
+  if (d.has_errors() || !model) return fail(d);
+  req.model = &*model;
+  req.hardware = hws;
+  req.max_devices = o.max_devices;
+  req.headroom = o.headroom;
+  req.search_requests = o.requests;
+  req.threads = o.threads;
+
+  const auto res = estimator::plan(req);
+  const std::size_t top = std::min<std::size_t>(res.ranked.size(), static_cast<std::size_t>(o.top));
+  std::string text;
+  if (o.format == "json") {
+    schema::JsonWriter j;
+    j.begin_object();
+    j.key("schema").value("plan-report").key("schema_version").value(1);
+    j.key("basis").value(
+        "serving simulation on the datasheet roofline; prices: cloud $/hour "
+        "from the catalog or --prices (user)");
+    j.key("model").value(model->id).key("target_requests_per_s").value(res.target_rate);
+    j.key("slo").value(estimator::format_slo(req.slo)).key("headroom").value(req.headroom);
+    j.key("evaluated").value(res.evaluated);
+    j.key("ranked").begin_array();
+    for (std::size_t i = 0; i < top; ++i) {
+      const auto& c2 = res.ranked[i];
+      j.begin_object();
+      j.key("hardware").value(c2.hardware->id).key("weights").value(c2.weights.name);
+      j.key("kv")
+          .value(std::string(core::name(c2.kv)))
+          .key("tp")
+          .value(c2.tp)
+          .key("pp")
+          .value(c2.pp);
+      j.key("max_batch").value(c2.max_batch);
+      j.key("max_requests_per_s_per_replica").value(c2.max_rate_per_replica);
+      j.key("replicas").value(c2.replicas).key("devices").value(c2.devices);
+      if (c2.usd_per_hour)
+        j.key("usd_per_hour").value(*c2.usd_per_hour);
+      else
+        j.key("usd_per_hour").null();
+      if (c2.usd_per_mtok)
+        j.key("usd_per_mtok").value(*c2.usd_per_mtok);
+      else
+        j.key("usd_per_mtok").null();
+      j.key("ttft_p99_s")
+          .value(c2.at_target.ttft_s.p99)
+          .key("tpot_p99_s")
+          .value(c2.at_target.tpot_s.p99);
+      j.key("e2e_p99_s").value(c2.at_target.e2e_s.p99);
+      j.end_object();
+    }
+    j.end_array();
+    j.key("rejected").begin_array();
+    for (const auto& c2 : res.rejected) {
+      j.begin_object();
+      j.key("hardware").value(c2.hardware->id).key("weights").value(c2.weights.name);
+      j.key("kv")
+          .value(std::string(core::name(c2.kv)))
+          .key("tp")
+          .value(c2.tp)
+          .key("pp")
+          .value(c2.pp);
+      j.key("max_batch").value(c2.max_batch).key("reason").value(c2.reason);
+      j.end_object();
+    }
+    j.end_array();
+    j.end_object();
+    text = j.str();
+  } else {
+    text = fmt::format("plan for {} at {:.3g} requests/s ({}), SLO {}, headroom {:.0f}%\n",
+                       model->name, res.target_rate, req.workload.id,
+                       estimator::format_slo(req.slo), 100 * req.headroom);
+    text += fmt::format(
+        "basis: serving simulation on the datasheet roofline (assumed class "
+        "efficiencies); {} configurations evaluated, {} work\n\n",
+        res.evaluated, res.ranked.size());
+    text += fmt::format(
+        "{:<4} {:<14} {:<10} {:<9} {:>3} {:>3} {:>5} {:>9} {:>8} {:>7} {:>10} "
+        "{:>9} {:>9} {:>9}\n",
+        "#", "device", "weights", "kv", "tp", "pp", "batch", "req/s/rep", "replicas", "devices",
+        "$/hour", "$/Mtok", "TTFT p99", "TPOT p99");
+    for (std::size_t i = 0; i < top; ++i) {
+      const auto& c2 = res.ranked[i];
+      text += fmt::format(
+          "{:<4} {:<14} {:<10} {:<9} {:>3} {:>3} {:>5} {:>9.3g} {:>8} {:>7} {:>10} {:>9} "
+          "{:>7.0f}ms "
+          "{:>7.1f}ms\n",
+          i + 1, c2.hardware->short_name, c2.weights.name, core::name(c2.kv), c2.tp, c2.pp,
+          c2.max_batch, c2.max_rate_per_replica, c2.replicas, c2.devices,
+          c2.usd_per_hour ? fmt::format("{:.2f}", *c2.usd_per_hour) : "no price",
+          c2.usd_per_mtok ? fmt::format("{:.3f}", *c2.usd_per_mtok) : "-",
+          c2.at_target.ttft_s.p99 * 1e3, c2.at_target.tpot_s.p99 * 1e3);
+    }
+    if (res.ranked.empty()) text += "no configuration meets the SLO at any load\n";
+    // Why the others failed: count by reason kind, with one example each.
+    std::vector<std::pair<std::string, std::pair<int, std::string>>> kinds;
+    for (const auto& c2 : res.rejected) {
+      const std::string kind = c2.reason.substr(0, c2.reason.find(':'));
+      auto it =
+          std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == kind; });
+      if (it == kinds.end())
+        kinds.push_back({kind,
+                         {1, fmt::format("{} {} tp={} pp={}: {}", c2.hardware->short_name,
+                                         c2.weights.name, c2.tp, c2.pp, c2.reason)}});
+      else
+        ++it->second.first;
+    }
+    if (!kinds.empty()) text += "\nrejected:\n";
+    for (const auto& [kind, v] : kinds)
+      text += fmt::format("  {:>4} x {} (e.g. {})\n", v.first, kind, v.second);
+    if (!res.ranked.empty() && !res.ranked.front().usd_per_hour)
+      text +=
+          "\nnote: no cloud price for the top devices in the catalog; give --prices "
+          "NAME=USD_PER_HOUR to rank by cost\n";
+  }
+  return emit(o.out, text, d) ? 0 : fail(d);
+}
+
+int run_fit(const GlobalOptions& g, const FitOptions& o) {
+  core::Diagnostics d;
+  check_format(o.format, {"table", "json"}, d);
+  const auto schemes = parse_schemes(o.weights, "--weights", d);
+  auto c = catalog(g, d);
+  if (!c) return fail(d);
+  auto hw = schema::resolve_hardware(*c, o.hardware, kCmdLine, "--hardware", d);
+  if (d.has_errors() || !hw) return fail(d);
+  const auto rows = estimator::fit(c->models, *hw, o.count, o.context, schemes);
+  std::string text;
+  if (o.format == "json") {
+    schema::JsonWriter j;
+    j.begin_array();
+    for (const auto& r : rows) {
+      j.begin_object();
+      j.key("model").value(r.model->id).key("weights").value(r.weights.name);
+      j.key("tp").value(r.tp).key("pp").value(r.pp);
+      j.key("weights_bytes_per_device").value(r.weights_bytes);
+      j.key("decode_tokens_per_s_batch1").value(r.decode_tokens_per_s);
+      j.key("max_batch").value(r.max_batch);
+      j.end_object();
+    }
+    j.end_array();
+    text = j.str();
+  } else {
+    text = fmt::format(
+        "what fits on {} x {} at a {}-token context (largest first; the "
+        "highest-precision scheme that fits)\nbasis: datasheet memory and "
+        "roofline, assumed class efficiencies\n\n",
+        o.count, hw->name, o.context);
+    text += fmt::format("{:<18} {:>10} {:<10} {:>3} {:>3} {:>12} {:>14} {:>10}\n", "model",
+                        "params", "weights", "tp", "pp", "per device", "decode tok/s", "max batch");
+    for (const auto& r : rows)
+      text +=
+          fmt::format("{:<18} {:>10} {:<10} {:>3} {:>3} {:>12} {:>14.1f} {:>10.0f}\n", r.model->id,
+                      core::format_count(core::count_params(r.model->arch).total), r.weights.name,
+                      r.tp, r.pp, core::format_bytes(static_cast<std::uint64_t>(r.weights_bytes)),
+                      r.decode_tokens_per_s, r.max_batch);
+    if (rows.empty()) text += "nothing in the catalog fits\n";
+  }
+  return emit(o.out, text, d) ? 0 : fail(d);
+}
+
+}  // namespace llmsizer::cli
