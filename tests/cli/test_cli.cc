@@ -77,6 +77,41 @@ TEST_CASE("estimate JSON carries latency and throughput with their basis", "[cli
   CHECK(u.out.find("user (command line)") != std::string::npos);
 }
 
+TEST_CASE("serve, plan and fit run as a user runs them", "[cli][serving]") {
+  namespace fs = std::filesystem;
+  const std::string wl = llmsizer::test::profiles_dir() + "/workloads/chat.yaml";
+  auto r = run("serve -m llama-3.1-8b -H h100-sxm -w fp8 --workload " + wl +
+               " --requests 300 --slo ttft_p99=1s,tpot_p99=50ms");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("time to first token") != std::string::npos);
+  CHECK(r.out.find("SLO            ttft_p99=1000ms,tpot_p99=50ms: met") != std::string::npos);
+  CHECK(r.out.find("basis: simulated on the datasheet roofline") != std::string::npos);
+  const fs::path tl = fs::temp_directory_path() / "llmsizer-cli-timeline.csv";
+  r = run("serve -m llama-3.1-8b -H l4 --rate 2rps -p 512 -n 64 --requests 50 -f json --timeline " +
+          tl.string());
+  INFO(r.out);
+  CHECK(r.code == 0);
+  for (const char* k : {"\"ttft_s\": {", "\"p99\"", "\"goodput_requests_per_s\"", "\"kv_mean\"",
+                        "\"completed\": 50"})
+    CHECK(r.out.find(k) != std::string::npos);
+  std::ifstream in(tl);
+  std::string header;
+  std::getline(in, header);
+  CHECK(header == "time_s,step_s,running,waiting,decode_seqs,prefill_tokens,kv_utilization");
+  fs::remove(tl);
+  r =
+      run("plan -m llama-3.1-8b --rate 10rps -p 512 -n 128 --slo ttft_p99=1s,tpot_p99=80ms "
+          "-H l4,a10g --requests 150 --prices l4=0.8,a10g=1.0");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("plan for Llama 3.1 8B at 10 requests/s") != std::string::npos);
+  CHECK(r.out.find("$/hour") != std::string::npos);
+  r = run("fit -H rtx-4090 --context 4096");
+  CHECK(r.code == 0);
+  CHECK(r.out.find("llama-3.1-8b") != std::string::npos);
+}
+
 TEST_CASE("bad input exits 2 with a located message, never a crash", "[cli]") {
   struct Case {
     const char* args;
@@ -97,6 +132,16 @@ TEST_CASE("bad input exits 2 with a located message, never a crash", "[cli]") {
       {"estimate -m /nonexistent/model.yaml -H h100-sxm",
        "/nonexistent/model.yaml: error: no such"},
       {"estimate -m llama-2-7b", "<command line>: error:"},
+      {"serve -m llama-2-7b -H h100-sxm", "give a workload YAML (--workload FILE) or a --rate"},
+      {"serve -m llama-2-7b -H h100-sxm --rate fast", "--rate: 'fast' is not a rate"},
+      {"serve -m llama-2-7b -H h100-sxm --rate 2rps --slo ttft=1s", "--slo: 'ttft=1s' is not"},
+      {"serve -m llama-2-7b -H h100-sxm --workload /nonexistent.yaml", "/nonexistent.yaml: error"},
+      {"serve -m llama-3.1-405b -H l4 --rate 1rps", "does not fit on 1 x l4"},
+      {"plan -m llama-2-7b --rate 2rps --slo ttft_p99=1s -H h1000", "unknown hardware 'h1000'"},
+      {"plan -m llama-2-7b --rate 2rps --slo ttft_p99=1s --prices h100-sxm=free",
+       "--prices: 'h100-sxm=free'"},
+      {"plan -m llama-2-7b --rate 2rps", "<command line>: error:"},
+      {"fit -H l4 -w q9_k", "unknown weight scheme 'q9_k'"},
       {"estimate -m llama-2-7b -H h100-sxm --tp 2 --ep 2", "--ep needs a mixture-of-experts"},
       {"estimate -m mixtral-8x7b -H h100-sxm --ep 2", "--ep 2 must be 1 or equal to --tp 1"},
       {"estimate -m llama-2-7b -H h100-sxm --memory-eff 1.5", "<command line>: error:"},

@@ -1,0 +1,102 @@
+// test_planner.cc — the capacity planner finds a rate that really meets the SLO (and a
+// clearly higher one that does not), sizes replicas for the target, ranks by cost, and
+// rejects what cannot work with a reason; `fit` lists what fits, largest first.
+#include <catch2/catch.hpp>
+
+#include "estimator/planner.h"
+#include "shipped_catalog.h"
+
+using namespace llmsizer;
+
+namespace {
+estimator::PlanRequest base_request() {
+  estimator::PlanRequest r;
+  r.model = schema::find_model(test::shipped_catalog(), "llama-3.1-8b");
+  REQUIRE(r.model);
+  for (const char* h : {"h100-sxm", "l4", "epyc-9654"})
+    r.hardware.push_back(schema::find_hardware(test::shipped_catalog(), h));
+  r.weights = {*core::parse_weight_scheme("bf16"), *core::parse_weight_scheme("fp8")};
+  r.kv = {core::DType::kF16};
+  r.max_batches = {128};
+  r.max_devices = 2;
+  r.workload.id = "t";
+  r.workload.rate_per_s = 30;
+  r.workload.prompt.kind = r.workload.output.kind = schema::LengthKind::kFixed;
+  r.workload.prompt.value = 1000;
+  r.workload.output.value = 200;
+  std::string why;
+  r.slo = *estimator::parse_slo("ttft_p99=1s,tpot_p99=60ms", &why);
+  r.search_requests = 300;
+  r.price_per_hour = {{"nvidia-h100-sxm", 3.0}, {"nvidia-l4", 0.8}};
+  return r;
+}
+}  // namespace
+
+TEST_CASE("the planner's rate meets the SLO and a higher one does not", "[planner]") {
+  const auto r = base_request();
+  const auto res = estimator::plan(r);
+  REQUIRE_FALSE(res.ranked.empty());
+  const auto& best = res.ranked.front();
+  CHECK(best.usd_per_hour);
+  // Ranked by $/hour.
+  for (std::size_t i = 1; i < res.ranked.size(); ++i)
+    if (res.ranked[i].usd_per_hour)
+      CHECK(*res.ranked[i].usd_per_hour >= *res.ranked[i - 1].usd_per_hour);
+  // Replicas cover the target with headroom.
+  CHECK(best.max_rate_per_replica * static_cast<double>(best.replicas) >=
+        r.workload.rate_per_s * (1 + r.headroom) - 1e-9);
+  CHECK(best.at_target.slo_met);
+  // Re-check the search result independently with the simulator.
+  estimator::PerfSetup ps;
+  ps.model = r.model;
+  ps.hardware = best.hardware;
+  ps.weights = best.weights;
+  ps.kv = best.kv;
+  ps.par = {best.tp, best.pp};
+  if (best.weights.base == core::DType::kFP8E4M3) ps.activations = core::DType::kFP8E4M3;
+  const estimator::PerfModel pm(ps);
+  estimator::MemoryInputs mi;
+  mi.model = r.model;
+  mi.weights = best.weights;
+  mi.kv = best.kv;
+  mi.activations = ps.activations;
+  mi.par = ps.par;
+  mi.capacity_bytes = best.hardware->memory.capacity_bytes;
+  mi.hw_class = best.hardware->hw_class;
+  estimator::ServingConfig cfg;
+  cfg.max_batch = best.max_batch;
+  cfg.kv_capacity_tokens = estimator::kv_token_capacity(mi, cfg.max_batched_tokens);
+  auto at = [&](double rate) {
+    return estimator::simulate(
+        pm, cfg, estimator::generate_requests(r.workload, rate, r.search_requests), r.slo);
+  };
+  CHECK(at(best.max_rate_per_replica).slo_met);
+  CHECK_FALSE(at(best.max_rate_per_replica * 2.0).slo_met);
+  // The CPU cannot meet a 1 s TTFT for 1000-token prompts; it is rejected with a reason.
+  bool cpu_rejected = false;
+  for (const auto& c : res.rejected)
+    if (c.hardware->short_name == "epyc-9654") {
+      cpu_rejected = true;
+      CHECK_FALSE(c.reason.empty());
+    }
+  CHECK(cpu_rejected);
+}
+
+TEST_CASE("fit lists what fits on a device, largest first", "[planner][fit]") {
+  const auto& cat = test::shipped_catalog();
+  const auto* hw = schema::find_hardware(cat, "rtx-4090");
+  const std::vector<core::WeightScheme> schemes = {*core::parse_weight_scheme("bf16"),
+                                                   *core::parse_weight_scheme("q4_k_m")};
+  const auto rows = estimator::fit(cat.models, *hw, 1, 4096, schemes);
+  REQUIRE(rows.size() >= 10);
+  for (std::size_t i = 1; i < rows.size(); ++i)
+    CHECK(core::count_params(rows[i].model->arch).total <=
+          core::count_params(rows[i - 1].model->arch).total);
+  for (const auto& row : rows) {
+    INFO(row.model->id);
+    CHECK(row.weights_bytes < static_cast<double>(hw->memory.capacity_bytes));
+    CHECK(row.decode_tokens_per_s > 0);
+    CHECK(row.max_batch >= 1);
+    CHECK(core::count_params(row.model->arch).total < 60000000000ull);  // no 70B on 24 GiB
+  }
+}
