@@ -77,8 +77,8 @@ MetricMatch match_metric(const std::string& metric, const std::string& unit) {
     if (u != "tokens/s") return unit_mismatch("tokens/s");
     r.quantity = PublishedQuantity::kDecodeTokensPerS;
   } else {
-    r.reason = fmt::format("metric '{}' is not one the harness predicts ({})", metric,
-                           kKnownMetrics);
+    r.reason =
+        fmt::format("metric '{}' is not one the harness predicts ({})", metric, kKnownMetrics);
   }
   return r;
 }
@@ -99,8 +99,8 @@ const schema::PublishedPrecision* find_precision(const schema::PublishedMap& map
 
 // A stated length, or the map's assumption for the entry's engine; nullopt when neither.
 std::optional<std::int64_t> length(const schema::PublishedLength& stated, const char* key,
-                                   const schema::PublishedPoint& p,
-                                   const schema::PublishedMap& map, AccuracyRow& row) {
+                                   const schema::PublishedPoint& p, const schema::PublishedMap& map,
+                                   AccuracyRow& row) {
   if (stated.tokens) return stated.tokens;
   for (const auto& d : map.unstated_lengths) {
     if (p.engine.rfind(d.engine_prefix, 0) != 0) continue;
@@ -121,8 +121,7 @@ std::string skip_reason_for_name(const char* what, const std::string& published,
   if (mapped)
     return fmt::format("{} '{}' maps to catalog name '{}', which the catalog lacks", what,
                        published, mapped->catalog);
-  return fmt::format("{} '{}' is neither in the published map nor a catalog name", what,
-                     published);
+  return fmt::format("{} '{}' is neither in the published map nor a catalog name", what, published);
 }
 
 // Resolves names, precision, layout and lengths, then predicts. Fills `row`; returns false
@@ -135,6 +134,20 @@ bool predict(const schema::PublishedPoint& p, const schema::PublishedMap& map,
     return false;
   }
   row.quantity = mm.quantity;
+  for (const auto& u : map.unit_readings) {
+    if (std::find(u.ids.begin(), u.ids.end(), p.id) == u.ids.end()) continue;
+    if (*row.quantity != PublishedQuantity::kOutputTokensPerS &&
+        *row.quantity != PublishedQuantity::kOutputTokensPerSPerDevice) {
+      row.reason =
+          "the published map gives a unit reading for a metric that is not an output "
+          "throughput";
+      return false;
+    }
+    row.quantity = u.per_device ? PublishedQuantity::kOutputTokensPerSPerDevice
+                                : PublishedQuantity::kOutputTokensPerS;
+    row.notes.push_back(fmt::format("unit '{}' read as {}: {}", p.unit,
+                                    u.per_device ? "per device" : "the whole deployment", u.note));
+  }
 
   const auto* model_name = find_name(map.models, p.model);
   const schema::ModelSpec* model =
@@ -150,9 +163,9 @@ bool predict(const schema::PublishedPoint& p, const schema::PublishedMap& map,
 
   const auto* hw_name = find_name(map.hardware, p.hardware);
   const schema::HardwareSpec* hw =
-      hw_name ? (hw_name->catalog.empty() ? nullptr
-                                          : schema::find_hardware(catalog, hw_name->catalog))
-              : schema::find_hardware(catalog, p.hardware);
+      hw_name
+          ? (hw_name->catalog.empty() ? nullptr : schema::find_hardware(catalog, hw_name->catalog))
+          : schema::find_hardware(catalog, p.hardware);
   if (!hw) {
     row.reason = skip_reason_for_name("hardware", p.hardware, hw_name);
     return false;
@@ -167,8 +180,8 @@ bool predict(const schema::PublishedPoint& p, const schema::PublishedMap& map,
     return false;
   }
   if (!prec->missing.empty() || !prec->weights) {
-    row.reason = fmt::format("precision '{}' has no llmsizer equivalent: {}", p.precision,
-                             prec->missing);
+    row.reason =
+        fmt::format("precision '{}' has no llmsizer equivalent: {}", p.precision, prec->missing);
     return false;
   }
   if (!prec->note.empty()) row.notes.push_back("precision: " + prec->note);
@@ -186,7 +199,7 @@ bool predict(const schema::PublishedPoint& p, const schema::PublishedMap& map,
   row.devices = p.hardware_count;
 
   // Lengths per quantity: the prompt and output the measured run processed.
-  const auto q = *mm.quantity;
+  const auto q = *row.quantity;
   std::optional<std::int64_t> in, out;
   switch (q) {
     case PublishedQuantity::kOutputTokensPerSPerDevice:
@@ -317,9 +330,8 @@ double median_abs_error(const std::vector<const AccuracyRow*>& rows) {
   return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-AccuracySummary evaluate_accuracy(const schema::PublishedSet& data,
-                                  const schema::PublishedMap& map, const schema::Catalog& catalog,
-                                  const AccuracyOptions& options) {
+AccuracySummary evaluate_accuracy(const schema::PublishedSet& data, const schema::PublishedMap& map,
+                                  const schema::Catalog& catalog, const AccuracyOptions& options) {
   AccuracySummary s;
   s.data_file = data.file;
   s.map_id = map.id;

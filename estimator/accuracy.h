@@ -32,7 +32,7 @@ const char* to_string(PublishedQuantity q);
 
 struct AccuracyRow {
   std::string id;
-  std::string where;  // file:line of the entry
+  std::string where;                                                     // file:line of the entry
   std::string model, hardware, precision, regime, metric, unit, engine;  // as published
   // Resolved setup (empty / zero when skipped before it was resolved).
   std::string catalog_model, catalog_hardware, hardware_class;
@@ -65,8 +65,8 @@ struct AccuracySummary {
   std::size_t skipped = 0;
   double median_abs_error = 0;  // over predicted rows (0 when none)
   std::size_t within_25pct = 0;
-  std::size_t beyond_2x = 0;  // predicted / measured outside [0.5, 2]
-  std::optional<std::size_t> worst;  // row index with the largest |log(ratio)|
+  std::size_t beyond_2x = 0;               // predicted / measured outside [0.5, 2]
+  std::optional<std::size_t> worst;        // row index with the largest |log(ratio)|
   std::vector<AccuracyGroup> by_regime;    // sorted by key
   std::vector<AccuracyGroup> by_hardware;  // sorted by key
 };
@@ -77,8 +77,8 @@ struct AccuracyOptions {
   std::vector<std::pair<schema::HardwareClass, EfficiencyOverrides>> class_overrides;
 };
 
-AccuracySummary evaluate_accuracy(const schema::PublishedSet& data,
-                                  const schema::PublishedMap& map, const schema::Catalog& catalog,
+AccuracySummary evaluate_accuracy(const schema::PublishedSet& data, const schema::PublishedMap& map,
+                                  const schema::Catalog& catalog,
                                   const AccuracyOptions& options = {});
 
 // Median of |error| over the given rows' predicted entries (0 when none).

@@ -87,6 +87,14 @@ struct PublishedLengthDefault {
   std::string note;  // where the assumed value comes from
 };
 
+// How to read an ambiguous throughput unit for the listed entries (e.g. a table headed
+// 'out tok/s' whose TP>1 rows are per GPU): the entry's own unit is kept, the reading noted.
+struct PublishedUnitReading {
+  std::vector<std::string> ids;
+  bool per_device = false;
+  std::string note;  // the evidence for the reading
+};
+
 struct PublishedMap {
   std::string id;
   std::string source;  // which calibration file it was written for
@@ -94,10 +102,10 @@ struct PublishedMap {
   std::vector<PublishedName> hardware;
   std::vector<PublishedPrecision> precisions;
   std::vector<PublishedLengthDefault> unstated_lengths;
+  std::vector<PublishedUnitReading> unit_readings;
 };
 
-std::optional<PublishedMap> parse_published_map_yaml(std::string_view text,
-                                                     const std::string& file,
+std::optional<PublishedMap> parse_published_map_yaml(std::string_view text, const std::string& file,
                                                      core::Diagnostics& diags);
 std::optional<PublishedMap> load_published_map(const std::string& path, core::Diagnostics& diags);
 
