@@ -45,8 +45,8 @@ double ring_allreduce_bytes_per_rank(double bytes, double ranks) {
   return ranks <= 1 ? 0.0 : 2.0 * (ranks - 1.0) / ranks * bytes;
 }
 
-double ring_allreduce_steps(double ranks) {
-  return ranks <= 1 ? 0.0 : 2.0 * (ranks - 1.0);
+double allreduce_latency_steps(double ranks) {
+  return ranks <= 1 ? 0.0 : 2.0 * std::ceil(std::log2(ranks));
 }
 
 }  // namespace llmsizer::core

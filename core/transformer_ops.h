@@ -38,9 +38,11 @@ OpCost embedding_cost(double tokens, double dim, double table_bytes_per_row, DTy
 // (docs/cost-model.md#moe-experts).
 double expected_distinct_experts(double num_experts, double top_k, double tokens);
 
-// Ring all-reduce of `bytes` over `ranks` devices: each rank sends and receives
-// 2 (ranks - 1) / ranks * bytes in 2 (ranks - 1) steps.
+// All-reduce of `bytes` over `ranks` devices: bandwidth term of a ring (each rank sends and
+// receives 2 (ranks - 1) / ranks * bytes); latency term of a tree / recursive doubling
+// (2 ceil(log2 ranks) steps), which is what NCCL and TensorRT-LLM's one-shot kernels use
+// for the small messages of inference (docs/cost-model.md#collectives).
 double ring_allreduce_bytes_per_rank(double bytes, double ranks);
-double ring_allreduce_steps(double ranks);
+double allreduce_latency_steps(double ranks);
 
 }  // namespace llmsizer::core

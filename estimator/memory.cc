@@ -173,8 +173,9 @@ std::pair<std::uint64_t, std::string> default_overhead(schema::HardwareClass c,
 std::int64_t kv_token_capacity(const MemoryInputs& in, std::int64_t step_tokens) {
   const core::ModelArch& a = in.model->arch;
   const std::uint64_t weights = weights_bytes_per_device(*in.model, in.weights, in.par, false);
-  const std::uint64_t overhead =
-      in.overhead_bytes ? *in.overhead_bytes : default_overhead(in.hw_class, in.capacity_bytes).first;
+  const std::uint64_t overhead = in.overhead_bytes
+                                     ? *in.overhead_bytes
+                                     : default_overhead(in.hw_class, in.capacity_bytes).first;
   const std::uint64_t act = activation_bytes_per_device(a, in.activations, in.par, 1, step_tokens);
   const std::uint64_t used = weights + overhead + act;
   if (used >= in.capacity_bytes) return 0;

@@ -38,6 +38,9 @@ PerfModel::PerfModel(const PerfSetup& s) : setup_(s) {
   const auto& hw = *s.hardware;
   eff_ = resolve_efficiency(hw, s.overrides);
   peak_ = peak_flops(hw, compute_dtype(s), &peak_key_);
+  if (peak_key_ == "fp8") eff_.compute = eff_.compute_fp8;
+  eff_weights_ = eff_;
+  if (!core::is_float(s.weights.base)) eff_weights_.memory *= eff_.quantized_weight_memory;
   bandwidth_ = hw.memory.bandwidth_bytes_per_s;
   link_bw_ = hw.interconnect ? hw.interconnect->bandwidth_bytes_per_s
              : hw.host_link  ? hw.host_link->bandwidth_bytes_per_s
@@ -149,14 +152,22 @@ PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
 
   PhaseResult r;
   std::array<double, 4> by_bound{};
-  auto add = [&](const char* name, double count, const core::OpCost& c, double kernels) {
-    const OpTime t = time_compute_op(c, peak_, bandwidth_, eff_, kernels);
+  auto add_with = [&](const Efficiency& eff, const char* name, double count, const core::OpCost& c,
+                      double kernels) {
+    const OpTime t = time_compute_op(c, peak_, bandwidth_, eff, kernels);
     const double time = t.time_s * count;
     r.time_s += time;
     r.flops += c.flops * count;
     r.bytes += c.bytes() * count;
     by_bound[static_cast<std::size_t>(t.bound)] += time;
     sink(OpRow{name, count, c.flops * count, c.bytes() * count, time, t.bound});
+  };
+  auto add = [&](const char* name, double count, const core::OpCost& c, double kernels) {
+    add_with(eff_, name, count, c, kernels);
+  };
+  // Matmuls over the weights (quantized formats dequantise as they read).
+  auto add_w = [&](const char* name, double count, const core::OpCost& c, double kernels) {
+    add_with(eff_weights_, name, count, c, kernels);
   };
   auto add_comm = [&](const char* name, double count, double bytes_per_rank, double steps) {
     const OpTime t = time_collective(bytes_per_rank, steps, link_bw_, eff_);
@@ -184,7 +195,7 @@ PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
     double o_in = 0;
     if (at.kind == AttentionKind::kStandard) {
       const double n_qkv = (h + 2.0 * kvh) * hd;
-      add("qkv_proj", c, matmul(T, d, n_qkv, k.w_qkv), 1);
+      add_w("qkv_proj", c, matmul(T, d, n_qkv, k.w_qkv), 1);
       const double rot = a.rotary_dim > 0 ? static_cast<double>(a.rotary_dim) : hd;
       if (a.position == core::PositionKind::kRope)
         add("rope", c, core::elementwise_cost(T * (h + kvh) * rot, 1, 1, 3, act), 1);
@@ -199,22 +210,22 @@ PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
       const double ql = static_cast<double>(m.q_lora_rank);
       const double v = static_cast<double>(m.v_head_dim);
       const double q_flops = ql > 0 ? d * ql + ql * h * (nope + rope) : d * h * (nope + rope);
-      add("mla_q_kv_a_proj", c,
-          core::OpCost{2.0 * T * (q_flops + d * (lora + rope)), k.w_qkv + T * d * e,
-                       T * (h * (nope + rope) + lora + rope) * e},
-          ql > 0 ? 3 : 2);
+      add_w("mla_q_kv_a_proj", c,
+            core::OpCost{2.0 * T * (q_flops + d * (lora + rope)), k.w_qkv + T * d * e,
+                         T * (h * (nope + rope) + lora + rope) * e},
+            ql > 0 ? 3 : 2);
       if (T_prefill > 0) {
         // Prefill decompresses the new tokens' latents into per-head keys and values.
-        add("mla_kv_b_decompress", c, matmul(T_prefill, lora, h * (nope + v), k.w_mla_kvb), 1);
+        add_w("mla_kv_b_decompress", c, matmul(T_prefill, lora, h * (nope + v), k.w_mla_kvb), 1);
         prefill_dims = {h, h, nope + rope, v, h * (nope + rope + v) * e};
       }
       if (st.decode_seqs > 0) {
         // Decode absorbs kv_b into the query and the output: attention runs on the latent.
         const double td = st.decode_seqs;
-        add("mla_absorb", c,
-            core::OpCost{2.0 * td * h * lora * (nope + v), k.w_mla_kvb + td * h * (nope + v) * e,
-                         td * h * lora * 2.0 * e},
-            2);
+        add_w("mla_absorb", c,
+              core::OpCost{2.0 * td * h * lora * (nope + v), k.w_mla_kvb + td * h * (nope + v) * e,
+                           td * h * lora * 2.0 * e},
+              2);
         dims = {h, 1.0, lora + rope, lora, kv_entry_bytes_};
       }
       o_in = h * v;
@@ -229,19 +240,21 @@ PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
       attn.bytes_written += pc.bytes_written;
     }
     add("attention", c, attn, st.decode_seqs > 0 && T_prefill > 0 ? 2 : 1);
-    add("o_proj", c, matmul(T, o_in, d, k.w_o), 1);
+    add_w("o_proj", c, matmul(T, o_in, d, k.w_o), 1);
     const double reduces = a.parallel_block ? 1.0 : 2.0;
     if (tp > 1)
       add_comm("tp_allreduce", c * reduces, core::ring_allreduce_bytes_per_rank(T * d * e, tp),
-               core::ring_allreduce_steps(tp));
-    add("residual", c, core::elementwise_cost(T * d * reduces, 2, 1, 1, act), reduces);
+               core::allreduce_latency_steps(tp));
+    // Engines fuse the residual add into the following norm (vLLM's fused_add_rms_norm,
+    // TensorRT-LLM's fused layernorm): its bytes count, it launches no kernel of its own.
+    add("residual", c, core::elementwise_cost(T * d * reduces, 2, 1, 1, act), 0);
 
     const bool gated = a.ffn.kind == core::FfnKind::kGated;
     if (!k.moe) {
       const double inter = static_cast<double>(a.ffn.intermediate_size) / tp;
-      add("ffn_up_gate", c, matmul(T, d, (gated ? 2.0 : 1.0) * inter, k.w_ffn_in), 1);
+      add_w("ffn_up_gate", c, matmul(T, d, (gated ? 2.0 : 1.0) * inter, k.w_ffn_in), 1);
       add("ffn_act", c, core::elementwise_cost(T * inter, gated ? 2 : 1, 1, 5, act), 1);
-      add("ffn_down", c, matmul(T, inter, d, k.w_ffn_out), 1);
+      add_w("ffn_down", c, matmul(T, inter, d, k.w_ffn_out), 1);
     } else {
       const auto& moe = a.moe;
       const double E = static_cast<double>(moe.num_experts);
@@ -251,22 +264,22 @@ PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
       // Decode reads only the experts the batch touches; prefill (many tokens) nearly all.
       const double touched = core::expected_distinct_experts(E, topk, T) / E;
       const double split = ep > 1 ? ep : tp;
-      add("moe_experts", c,
-          core::OpCost{2.0 * T * topk * 3.0 * d * ie / split, k.w_experts * touched + T * d * e,
-                       T * d * e},
-          3);
+      add_w("moe_experts", c,
+            core::OpCost{2.0 * T * topk * 3.0 * d * ie / split, k.w_experts * touched + T * d * e,
+                         T * d * e},
+            3);
       if (ep > 1) add_comm("ep_all_to_all", c * 2.0, T * topk * d * e * (ep - 1.0) / ep, ep - 1.0);
       if (moe.num_shared_experts > 0) {
         const double is = static_cast<double>(moe.num_shared_experts) * ie / tp;
-        add("shared_expert_up_gate", c, matmul(T, d, 2.0 * is, k.w_shared_in), 1);
-        add("shared_expert_down", c, matmul(T, is, d, k.w_shared_out), 1);
+        add_w("shared_expert_up_gate", c, matmul(T, d, 2.0 * is, k.w_shared_in), 1);
+        add_w("shared_expert_down", c, matmul(T, is, d, k.w_shared_out), 1);
       }
     }
   }
   if (a.norm.final_norm) add("final_norm", 1, core::elementwise_cost(seqs * d, 1, 1, 4, act), 1);
   // Logits for the last position of each sequence only.
   const double vocab = static_cast<double>(a.vocab_size) / tp;
-  add("lm_head", 1, matmul(seqs, d, vocab, w_lm_head_), 1);
+  add_w("lm_head", 1, matmul(seqs, d, vocab, w_lm_head_), 1);
   add("sampling", 1, core::elementwise_cost(seqs * vocab, 1, 0, 5, act), 1);
 
   std::size_t best = 0;

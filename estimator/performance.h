@@ -125,7 +125,8 @@ class PerfModel {
   PhaseResult run_phase(const Step& st, Sink& sink) const;
 
   PerfSetup setup_;
-  Efficiency eff_;
+  Efficiency eff_;          // elementwise and attention ops
+  Efficiency eff_weights_;  // matmuls over the weights (dequantisation factor applied)
   double peak_ = 0;
   std::string peak_key_;
   double bandwidth_ = 0;

@@ -9,18 +9,23 @@ namespace llmsizer::estimator {
 Efficiency class_default_efficiency(schema::HardwareClass c) {
   using schema::HardwareClass;
   // Assumed defaults per hardware class, set once for the whole class against the published
-  // measurements in docs/validation.md — never per model or per point.
+  // measurements in docs/validation.md — never per model or per point. FP8 GEMMs reach a
+  // smaller share of the (doubled) FP8 peak than 16-bit GEMMs of theirs (TensorRT-LLM's
+  // FP8 prefill reaches ~40% on H100 and ~50% on L40S); dequantising int4/int8/GGUF
+  // weights on the fly costs bandwidth (gpt-fast reports 68%, 52% and 42% of peak for
+  // bf16, int8 and int4 weights), hence the two factors.
   switch (c) {
     case HardwareClass::kDatacenterGpu:
-      return {0.70, 0.80, 4e-6, 5e-6, "assumed: datacenter-gpu class default"};
+      return {0.70, 0.80, 6e-6, 3e-6, 0.45, 0.85, "assumed: datacenter-gpu class default"};
     case HardwareClass::kWorkstationGpu:
     case HardwareClass::kConsumerGpu:
-      return {0.70, 0.80, 5e-6, 10e-6, "assumed: consumer/workstation-gpu class default"};
+      return {
+          0.70, 0.80, 6e-6, 10e-6, 0.45, 0.85, "assumed: consumer/workstation-gpu class default"};
     case HardwareClass::kAppleSoc:
-      return {0.60, 0.70, 10e-6, 10e-6, "assumed: apple-soc class default"};
+      return {0.60, 0.70, 10e-6, 10e-6, 0.60, 0.85, "assumed: apple-soc class default"};
     case HardwareClass::kServerCpu:
     case HardwareClass::kDesktopCpu:
-      return {0.50, 0.65, 5e-6, 10e-6, "assumed: cpu class default"};
+      return {0.50, 0.65, 5e-6, 10e-6, 0.50, 0.85, "assumed: cpu class default"};
   }
   return {};
 }
@@ -37,7 +42,7 @@ Efficiency resolve_efficiency(const schema::HardwareSpec& hw, const EfficiencyOv
     if (any) e.basis = "hardware YAML efficiency" + (h.note.empty() ? "" : " (" + h.note + ")");
   }
   if (o.compute || o.memory || o.kernel_overhead_s) {
-    if (o.compute) e.compute = *o.compute;
+    if (o.compute) e.compute = e.compute_fp8 = *o.compute;
     if (o.memory) e.memory = *o.memory;
     if (o.kernel_overhead_s) e.kernel_overhead_s = *o.kernel_overhead_s;
     e.basis = "user (command line)";

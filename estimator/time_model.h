@@ -16,10 +16,12 @@
 namespace llmsizer::estimator {
 
 struct Efficiency {
-  double compute = 0.7;
-  double memory = 0.8;
-  double kernel_overhead_s = 4e-6;
-  double link_latency_s = 5e-6;
+  double compute = 0.7;                  // of the dense peak, 16-bit (and f32) compute
+  double memory = 0.8;                   // of the datasheet bandwidth
+  double kernel_overhead_s = 4e-6;       // per kernel launch
+  double link_latency_s = 5e-6;          // per collective latency step
+  double compute_fp8 = 0.7;              // of the dense FP8 peak (FP8 GEMMs reach less of it)
+  double quantized_weight_memory = 1.0;  // bandwidth factor for dequantising weight reads
   std::string basis;  // "assumed: datacenter-gpu class default" / "hardware YAML" / "user"
 };
 
