@@ -88,6 +88,30 @@ struct PlanOptions {
 };
 int run_plan(const GlobalOptions& g, const PlanOptions& o);
 
+struct CostOptions {
+  DeploymentOptions dep;  // --hardware may be a comma list for compare
+  std::int64_t prompt = 768;
+  std::int64_t output = 256;
+  std::int64_t batch = 0;  // 0: the most that fits, at most 256
+  double utilization = 0.6;
+  std::string rent = "on-demand";
+  std::optional<double> usd_per_hour;
+  std::optional<double> purchase_usd;
+  std::optional<double> pue;
+  std::optional<double> kwh_usd;
+  std::optional<double> life_years;
+  // compare
+  std::string volume;
+  std::string mix = "3:1";
+  double cached = 0;
+  std::string apis;
+  std::string as_of;
+  std::string format = "table";
+  std::string out;
+};
+int run_cost(const GlobalOptions& g, const CostOptions& o);
+int run_compare(const GlobalOptions& g, const CostOptions& o);
+
 struct FitOptions {
   std::string hardware;
   std::int64_t count = 1;

@@ -180,6 +180,60 @@ int main(int argc, char** argv) {
   fitc->add_option("-f,--format", fo.format, "table | json")->capture_default_str();
   fitc->add_option("-o,--out", fo.out, "write the report to FILE (atomically)");
 
+  // cost and compare share their options.
+  auto add_cost_options = [](CLI::App* c, llmsizer::cli::CostOptions& co) {
+    llmsizer::cli::add_deployment_options(c, co.dep);
+    c->add_option("-p,--prompt", co.prompt, "mean prompt tokens per request")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24))
+        ->capture_default_str();
+    c->add_option("-n,--output", co.output, "mean output tokens per request")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 24))
+        ->capture_default_str();
+    c->add_option("-b,--batch", co.batch, "serving batch (default: the most that fits, <= 256)")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
+    c->add_option("--utilization", co.utilization,
+                  "average fraction of the capacity used over the month")
+        ->check(CLI::Range(0.01, 1.0))
+        ->capture_default_str();
+    c->add_option("--rent", co.rent, "rental term: on-demand | reserved-1y | reserved-3y | spot")
+        ->capture_default_str();
+    c->add_option("--usd-per-hour", co.usd_per_hour, "rental price per device-hour (basis: user)")
+        ->check(CLI::Range(0.0001, 1e5));
+    c->add_option("--purchase-usd", co.purchase_usd, "purchase price per device (basis: user)")
+        ->check(CLI::Range(1.0, 1e8));
+    c->add_option("--pue", co.pue, "data-centre power usage effectiveness")
+        ->check(CLI::Range(1.0, 3.0));
+    c->add_option("--kwh-usd", co.kwh_usd, "electricity price, $ per kWh")
+        ->check(CLI::Range(0.0001, 5.0));
+    c->add_option("--life-years", co.life_years, "useful life for amortisation")
+        ->check(CLI::Range(0.5, 20.0));
+    c->add_option("-f,--format", co.format, "table | json")->capture_default_str();
+    c->add_option("-o,--out", co.out, "write the report to FILE (atomically)");
+  };
+  auto* costc = app.add_subcommand(
+      "cost",
+      "what a deployment costs: $/hour and $/1M input and output tokens, rented and "
+      "owned (capex + energy + hosting), and energy per token");
+  llmsizer::cli::CostOptions co;
+  add_cost_options(costc, co);
+  auto* cmpc = app.add_subcommand(
+      "compare",
+      "self-hosting versus hosted APIs at a monthly volume: monthly cost, break-even "
+      "volume, buy-vs-rent months, the utilisation where self-hosting stops paying, "
+      "and a sensitivity table");
+  llmsizer::cli::CostOptions cmo;
+  add_cost_options(cmpc, cmo);
+  cmpc->add_option("--volume", cmo.volume, "tokens per month, e.g. 2e9tok/month, 500M/month")
+      ->required();
+  cmpc->add_option("--mix", cmo.mix, "input:output token ratio")->capture_default_str();
+  cmpc->add_option("--cached", cmo.cached, "share of input tokens that are cache hits")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmpc->add_option("--apis", cmo.apis,
+                   "comma list of API models (provider/model or model); default: the APIs "
+                   "serving this open model");
+  cmpc->add_option("--as-of", cmo.as_of, "use the price snapshots in force at this date");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -201,6 +255,8 @@ int main(int argc, char** argv) {
   if (serve->parsed()) return llmsizer::cli::run_serve(g, so);
   if (planc->parsed()) return llmsizer::cli::run_plan(g, po);
   if (fitc->parsed()) return llmsizer::cli::run_fit(g, fo);
+  if (costc->parsed()) return llmsizer::cli::run_cost(g, co);
+  if (cmpc->parsed()) return llmsizer::cli::run_compare(g, cmo);
   if (acc->parsed()) return llmsizer::cli::run_accuracy(g, acc_o);
   return 2;
 }

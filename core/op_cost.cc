@@ -21,4 +21,23 @@ OpCost norm_cost(std::int64_t rows, std::int64_t dim, DType act) {
   return {4.0 * n, n * e + static_cast<double>(dim) * e, n * e};
 }
 
+OpCost activation_cost(std::int64_t n, bool gated, DType act) {
+  const double e = bits_per_element(act) / 8.0;
+  const auto dn = static_cast<double>(n);
+  return {(gated ? 5.0 : 4.0) * dn, (gated ? 2.0 : 1.0) * dn * e, dn * e};
+}
+
+OpCost rope_cost(std::int64_t tokens, std::int64_t heads, std::int64_t head_dim, DType act) {
+  const double e = bits_per_element(act) / 8.0;
+  const double n =
+      static_cast<double>(tokens) * static_cast<double>(heads) * static_cast<double>(head_dim);
+  return {3.0 * n, n * e, n * e};
+}
+
+OpCost softmax_cost(std::int64_t rows, std::int64_t n, DType act) {
+  const double e = bits_per_element(act) / 8.0;
+  const double dn = static_cast<double>(rows) * static_cast<double>(n);
+  return {5.0 * dn, dn * e, dn * e};
+}
+
 }  // namespace llmsizer::core

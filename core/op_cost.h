@@ -23,4 +23,12 @@ OpCost matmul_cost(std::int64_t m, std::int64_t k, std::int64_t n, DType weight,
 // RMSNorm/LayerNorm over `rows` vectors of `dim` elements (about 4 ops per element).
 OpCost norm_cost(std::int64_t rows, std::int64_t dim, DType act);
 
+// Element-wise kernels, with the per-element operation counts of docs/cost-model.md
+// (RoPE 3, SiLU*up 5): activation over n elements (SiLU/GELU 4 ops per element, reads x,
+// writes y; gated = SwiGLU/GeGLU 5 ops, also reads up); RoPE over tokens * heads * head_dim
+// elements in place; softmax over `rows` rows of `n` (max, exp, sum, scale: 5 ops each).
+OpCost activation_cost(std::int64_t n, bool gated, DType act);
+OpCost rope_cost(std::int64_t tokens, std::int64_t heads, std::int64_t head_dim, DType act);
+OpCost softmax_cost(std::int64_t rows, std::int64_t n, DType act);
+
 }  // namespace llmsizer::core

@@ -108,6 +108,38 @@ std::optional<double> parse_rate_per_s(std::string_view s) {
   return std::nullopt;
 }
 
+std::optional<double> parse_tokens_per_month(std::string_view s) {
+  double v = 0;
+  std::string u;
+  if (!split_number(s, v, u)) return std::nullopt;
+  double mult = 1;
+  if (!u.empty() && (u[0] == 'k' || u[0] == 'm' || u[0] == 'b' || u[0] == 't') &&
+      (u.size() == 1 || u[1] == '/' || u[1] == 't' || u[1] == ' ')) {
+    // A count suffix, unless it starts a unit word ("tok").
+    if (!(u[0] == 't' && u.rfind("tok", 0) == 0)) {
+      mult = u[0] == 'k' ? 1e3 : u[0] == 'm' ? 1e6 : u[0] == 'b' ? 1e9 : 1e12;
+      u.erase(0, 1);
+    }
+  }
+  if (u.rfind("tok", 0) == 0) u.erase(0, u.rfind("tokens", 0) == 0 ? 6 : 3);
+  double per = 1;  // months
+  if (u.empty() || u == "/month" || u == "/mo") per = 1;
+  else if (u == "/day" || u == "/d") per = 730.0 / 24.0;
+  else return std::nullopt;
+  return v * mult * per;
+}
+
+std::optional<double> parse_mix(std::string_view s) {
+  const auto colon = s.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  double a = 0, b = 0;
+  std::string ua, ub;
+  if (!split_number(s.substr(0, colon), a, ua) || !split_number(s.substr(colon + 1), b, ub) ||
+      !ua.empty() || !ub.empty() || a + b <= 0)
+    return std::nullopt;
+  return a / (a + b);
+}
+
 std::string format_bytes(std::uint64_t bytes) {
   const double b = static_cast<double>(bytes);
   if (b >= kGiB) return fmt::format("{:.1f} GiB", b / kGiB);

@@ -27,6 +27,13 @@ std::optional<double> parse_duration_s(std::string_view s);
 // "20rps", "20/s", "20" -> 20 requests per second; "1200/min" -> 20; "72000/h" -> 20.
 std::optional<double> parse_rate_per_s(std::string_view s);
 
+// "2e9tok/month", "2B/month", "500M", "70M/day" -> tokens per month (a month is 730 hours,
+// so a day is 730/24 of them). Suffixes K M B T; units tok/month, /month, /mo, /day, /d.
+std::optional<double> parse_tokens_per_month(std::string_view s);
+
+// "3:1" -> 0.75 (the first part's share of the whole).
+std::optional<double> parse_mix(std::string_view s);
+
 // "15.0 GiB" (binary units, 1 decimal; small values in MiB/KiB/B).
 std::string format_bytes(std::uint64_t bytes);
 // "8.03 B" / "405.9 B" / "494 M" parameters.

@@ -1,0 +1,475 @@
+// cost_cmd.cc — `llmsizer cost` (what a deployment costs per hour, per million tokens and
+// per token in energy, rented and owned) and `llmsizer compare` (self-hosting options
+// against hosted APIs at a monthly volume). See docs/cost-model.md#cost.
+#include <cmath>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/deployment.h"
+#include "cli/output.h"
+#include "core/units.h"
+#include "estimator/cost.h"
+#include "estimator/estimate.h"
+#include "schema/pricing.h"
+#include "schema/text_writer.h"
+
+namespace llmsizer::cli {
+
+namespace {
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::optional<schema::RentalTerm> parse_term(const std::string& s) {
+  if (s == "on-demand") return schema::RentalTerm::kOnDemand;
+  if (s == "reserved-1y") return schema::RentalTerm::kReserved1y;
+  if (s == "reserved-3y") return schema::RentalTerm::kReserved3y;
+  if (s == "spot") return schema::RentalTerm::kSpot;
+  return std::nullopt;
+}
+
+std::string sourced(const schema::Provenance& p) {
+  return p.source + " (" + p.as_of + ")";
+}
+
+struct Pricing {
+  std::optional<estimator::Sourced> rent;
+  std::optional<estimator::OwnershipCosts> own;
+  std::vector<std::string> missing;  // what is unknown and why
+};
+
+// Prices for one device kind: the catalog's (cheapest published rental of the term, newest
+// purchase price, the hardware YAML's TDP, the cost assumptions), overridden by the user.
+Pricing prices_for(const schema::HardwareSpec& hw, const schema::PriceCatalog& pc,
+                   const CostOptions& o, schema::RentalTerm term) {
+  Pricing p;
+  if (o.usd_per_hour) {
+    p.rent = estimator::Sourced{*o.usd_per_hour, "user (--usd-per-hour)"};
+  } else if (auto r = schema::cheapest_rental(pc, hw.short_name, term)) {
+    p.rent = estimator::Sourced{
+        r->usd_per_hour,
+        fmt::format("{} {} / {} devices, {}", r->snapshot->provider, r->offer->instance,
+                    r->offer->devices, sourced(r->offer->from))};
+  } else if (hw.price && hw.price->cloud_usd_per_hour) {
+    p.rent = estimator::Sourced{*hw.price->cloud_usd_per_hour,
+                                hw.price->cloud_provider + ", " + sourced(hw.price->from)};
+  } else {
+    p.missing.push_back("no published rental price for " + hw.short_name +
+                        " (give --usd-per-hour)");
+  }
+  std::optional<estimator::Sourced> purchase;
+  if (o.purchase_usd)
+    purchase = estimator::Sourced{*o.purchase_usd, "user (--purchase-usd)"};
+  else if (auto item = schema::purchase_price(pc, hw.short_name))
+    purchase = estimator::Sourced{item->usd, item->what + ", " + sourced(item->from)};
+  else if (hw.price && hw.price->purchase_usd)
+    purchase = estimator::Sourced{*hw.price->purchase_usd, sourced(hw.price->from)};
+  if (!purchase)
+    p.missing.push_back("no published purchase price for " + hw.short_name +
+                        " (give --purchase-usd)");
+  if (purchase && !pc.assumptions)
+    p.missing.push_back("no cost assumptions document (profiles/costs/assumptions.yaml)");
+  if (purchase && pc.assumptions) {
+    const auto& a = *pc.assumptions;
+    auto val = [&](const char* key, const std::optional<double>& user, const char* flag) {
+      if (user) return estimator::Sourced{*user, std::string("user (") + flag + ")"};
+      const auto& v = a.at(key);
+      return estimator::Sourced{v.value, sourced(v.from)};
+    };
+    estimator::OwnershipCosts own;
+    own.purchase_usd_per_device = *purchase;
+    own.server_overhead_fraction = val("server_overhead_fraction", std::nullopt, "");
+    own.useful_life_years = val("useful_life_years", o.life_years, "--life-years");
+    own.idle_power_fraction = val("idle_power_fraction", std::nullopt, "");
+    own.pue = val("pue", o.pue, "--pue");
+    own.electricity_usd_per_kwh = val("electricity_usd_per_kwh", o.kwh_usd, "--kwh-usd");
+    own.hosting_usd_per_server_month = val("hosting_usd_per_server_month", std::nullopt, "");
+    own.tdp_w = {hw.power.tdp_w, "datasheet, " + sourced(hw.power.from)};
+    p.own = own;
+  }
+  return p;
+}
+
+std::string usd(std::optional<double> v, const char* fmtspec = "{:.2f}") {
+  return v ? "$" + fmt::format(fmt::runtime(fmtspec), *v) : "-";
+}
+
+std::string tokens(double v) {
+  if (v >= 1e12) return fmt::format("{:.2f}T", v / 1e12);
+  if (v >= 1e9) return fmt::format("{:.2f}B", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.1f}M", v / 1e6);
+  return fmt::format("{:.0f}", v);
+}
+
+struct Prepared {
+  std::optional<Deployment> dep;
+  std::optional<estimator::PerfModel> pm;
+  estimator::CostInputs in;
+  schema::PriceCatalog prices;
+};
+
+// The deployment, its PerfModel and the cost inputs shared by cost and compare.
+bool prepare(const GlobalOptions& g, const CostOptions& o, const std::string& hardware, Prepared& p,
+             core::Diagnostics& d) {
+  DeploymentOptions dep_opts = o.dep;
+  dep_opts.hardware = hardware;
+  p.dep = resolve_deployment(g, dep_opts, d);
+  auto pc = schema::load_price_catalog(g.profiles, d);
+  if (!p.dep || !pc) return false;
+  p.prices = std::move(*pc);
+  estimator::EstimateRequest check;
+  check.model = &p.dep->model;
+  check.hardware = &p.dep->hardware;
+  check.par = p.dep->par;
+  check.ep = p.dep->ep;
+  for (const auto& problem : estimator::check_request(check)) d.error(kCmdLine, "", problem);
+  if (d.has_errors()) return false;
+  estimator::PerfSetup ps;
+  ps.model = &p.dep->model;
+  ps.hardware = &p.dep->hardware;
+  ps.weights = p.dep->scheme();
+  ps.kv = p.dep->kv;
+  ps.activations = p.dep->activations;
+  ps.par = p.dep->par;
+  ps.ep = p.dep->ep;
+  ps.overrides = p.dep->efficiency;
+  ps.overhead_bytes = p.dep->overhead;
+  p.pm.emplace(ps);
+  p.in.perf = &*p.pm;
+  p.in.devices = p.dep->par.devices();
+  p.in.prompt_tokens = static_cast<double>(o.prompt);
+  p.in.output_tokens = static_cast<double>(o.output);
+  p.in.utilization = o.utilization;
+  // Serving batch: as given, else the most that fits at this request shape (at most 256).
+  const auto probe = p.pm->evaluate(1, p.in.prompt_tokens, p.in.output_tokens);
+  if (!probe.fits) {
+    d.error(kCmdLine, "",
+            fmt::format("{} does not fit on {} x {} at {} + {} tokens; try more devices "
+                        "(--tp/--pp) or fewer bits (--weights)",
+                        p.dep->model.id, p.dep->par.devices(), p.dep->hardware.short_name, o.prompt,
+                        o.output));
+    return false;
+  }
+  p.in.batch = o.batch > 0 ? static_cast<double>(o.batch) : std::min(256.0, probe.max_batch);
+  return true;
+}
+
+}  // namespace
+
+int run_cost(const GlobalOptions& g, const CostOptions& o) {
+  core::Diagnostics d;
+  check_format(o.format, {"table", "json"}, d);
+  const auto term = parse_term(o.rent);
+  if (!term)
+    d.error(kCmdLine, "--rent",
+            fmt::format("'{}' is not one of: on-demand, reserved-1y, reserved-3y, spot", o.rent));
+  Prepared p;
+  if (!prepare(g, o, o.dep.hardware, p, d) || d.has_errors()) return fail(d);
+  const Pricing pr = prices_for(p.dep->hardware, p.prices, o, *term);
+  p.in.rent_usd_per_device_hour = pr.rent;
+  p.in.own = pr.own;
+  const auto c = estimator::compute_cost(p.in);
+  std::string text;
+  if (o.format == "json") {
+    schema::JsonWriter j;
+    j.begin_object();
+    j.key("schema").value("cost-report").key("schema_version").value(1);
+    j.key("model").value(p.dep->model.id).key("hardware").value(p.dep->hardware.id);
+    j.key("devices_per_replica").value(p.in.devices).key("batch").value(p.in.batch);
+    j.key("utilization").value(p.in.utilization);
+    j.key("capacity").begin_object();
+    j.key("input_tokens_per_s").value(c.input_tokens_per_s);
+    j.key("output_tokens_per_s").value(c.output_tokens_per_s);
+    j.key("input_time_share").value(c.input_time_share);
+    j.key("basis").value("datasheet roofline, " + p.pm->efficiency().basis);
+    j.end_object();
+    auto opt = [&](const char* k, const std::optional<double>& v) {
+      if (v)
+        j.key(k).value(*v);
+      else
+        j.key(k).null();
+    };
+    j.key("rent").begin_object();
+    opt("usd_per_hour", c.rent_usd_per_hour);
+    opt("usd_per_mtok_input", c.rent_usd_per_mtok_input);
+    opt("usd_per_mtok_output", c.rent_usd_per_mtok_output);
+    j.key("price_basis").value(pr.rent ? pr.rent->basis : "unknown");
+    j.end_object();
+    j.key("own").begin_object();
+    opt("usd_per_hour", c.own_usd_per_hour);
+    j.key("capex_usd").value(c.capex_usd).key("capex_usd_per_hour").value(c.capex_usd_per_hour);
+    j.key("energy_usd_per_hour").value(c.energy_usd_per_hour);
+    j.key("hosting_usd_per_hour").value(c.hosting_usd_per_hour);
+    opt("usd_per_mtok_input", c.own_usd_per_mtok_input);
+    opt("usd_per_mtok_output", c.own_usd_per_mtok_output);
+    j.key("power_w").value(c.power_w);
+    j.key("energy_j_per_token").value(c.energy_j_per_token);
+    j.key("energy_j_per_output_token").value(c.energy_j_per_output_token);
+    j.end_object();
+    j.key("missing").begin_array();
+    for (const auto& m : pr.missing) j.value(m);
+    j.end_array();
+    j.end_object();
+    text = j.str();
+  } else {
+    text = fmt::format(
+        "{} on {} x {} [tp={} pp={}], weights {}; requests {} + {} tokens, "
+        "batch {:.0f}, utilisation {:.0f}%\n\n",
+        p.dep->model.name, p.in.devices, p.dep->hardware.name, p.dep->par.tp, p.dep->par.pp,
+        p.pm ? p.dep->scheme().name : "", o.prompt, o.output, p.in.batch, 100 * p.in.utilization);
+    text += fmt::format(
+        "capacity       {:.0f} input + {:.0f} output tokens/s per replica when "
+        "busy ({:.0f}% of busy time on prefill); basis: datasheet roofline, {}\n",
+        c.input_tokens_per_s, c.output_tokens_per_s, 100 * c.input_time_share,
+        p.pm->efficiency().basis);
+    text += fmt::format(
+        "latency        TTFT {:.0f} ms, {:.1f} output tokens/s per request at "
+        "that batch\n\n",
+        c.ttft_s * 1e3, c.output_tokens_per_s_per_request);
+    text += fmt::format("{:<28} {:>12} {:>14} {:>14}   {}\n", "", "$/hour", "$/1M input",
+                        "$/1M output", "basis");
+    text += fmt::format("{:<28} {:>12} {:>14} {:>14}   {}\n", "rented", usd(c.rent_usd_per_hour),
+                        usd(c.rent_usd_per_mtok_input, "{:.4f}"),
+                        usd(c.rent_usd_per_mtok_output, "{:.4f}"),
+                        pr.rent ? pr.rent->basis : "unknown");
+    text += fmt::format("{:<28} {:>12} {:>14} {:>14}   {}\n", "owned (TCO)",
+                        usd(c.own_usd_per_hour), usd(c.own_usd_per_mtok_input, "{:.4f}"),
+                        usd(c.own_usd_per_mtok_output, "{:.4f}"),
+                        pr.own ? "purchase: " + pr.own->purchase_usd_per_device.basis : "unknown");
+    if (pr.own) {
+      const auto& w = *pr.own;
+      text += fmt::format(
+          "  capex                      {:>12}   ${:.0f} x {} devices x (1 + {:.2f} "
+          "server) over {:.1f} years\n",
+          usd(c.capex_usd_per_hour), w.purchase_usd_per_device.value, p.in.devices,
+          w.server_overhead_fraction.value, w.useful_life_years.value);
+      text += fmt::format(
+          "  energy                     {:>12}   {:.0f} W with PUE {:.2f} at "
+          "${:.3f}/kWh\n",
+          usd(c.energy_usd_per_hour, "{:.3f}"), c.power_w, w.pue.value,
+          w.electricity_usd_per_kwh.value);
+      text += fmt::format(
+          "  hosting                    {:>12}   ${:.0f} per server-month, {} "
+          "devices per server\n",
+          usd(c.hosting_usd_per_hour, "{:.3f}"), w.hosting_usd_per_server_month.value,
+          w.devices_per_server);
+      text += fmt::format(
+          "energy         {:.2f} J per token, {:.2f} J per output token (at the "
+          "utilisation, with PUE)\n",
+          c.energy_j_per_token, c.energy_j_per_output_token);
+    }
+    for (const auto& m : pr.missing) text += "note: " + m + "\n";
+  }
+  return emit(o.out, text, d) ? 0 : fail(d);
+}
+
+int run_compare(const GlobalOptions& g, const CostOptions& o) {
+  core::Diagnostics d;
+  check_format(o.format, {"table", "json"}, d);
+  const auto term = parse_term(o.rent);
+  if (!term)
+    d.error(kCmdLine, "--rent",
+            fmt::format("'{}' is not one of: on-demand, reserved-1y, reserved-3y, spot", o.rent));
+  estimator::Volume vol;
+  if (auto v = core::parse_tokens_per_month(o.volume); v && *v > 0)
+    vol.tokens_per_month = *v;
+  else
+    d.error(kCmdLine, "--volume",
+            fmt::format("'{}' is not a monthly volume (e.g. 2e9tok/month, 2B/month, 70M/day)",
+                        o.volume));
+  if (auto m = core::parse_mix(o.mix); m && *m > 0 && *m < 1)
+    vol.input_share = *m;
+  else
+    d.error(kCmdLine, "--mix", fmt::format("'{}' is not INPUT:OUTPUT (e.g. 3:1)", o.mix));
+  vol.cached_share = o.cached;
+  if (o.dep.hardware.empty()) d.error(kCmdLine, "--hardware", "give one or more devices");
+  if (d.has_errors()) return fail(d);
+  auto pc = schema::load_price_catalog(g.profiles, d);
+  auto cat = catalog(g, d);
+  if (!pc || !cat) return fail(d);
+  auto model = schema::resolve_model(*cat, o.dep.model, kCmdLine, "--model", d);
+  if (!model) return fail(d);
+  // APIs: as named, else those serving this open model.
+  std::vector<schema::ApiChoice> apis;
+  if (!o.apis.empty()) {
+    for (const auto& name : split(o.apis)) {
+      if (auto a = schema::find_api_model(*pc, name, o.as_of))
+        apis.push_back(*a);
+      else
+        d.error(kCmdLine, "--apis",
+                fmt::format("no API model '{}' in the price snapshots{}{}", name,
+                            o.as_of.empty() ? "" : " as of " + o.as_of,
+                            core::did_you_mean(name, schema::api_model_names(*pc, o.as_of))));
+    }
+  } else {
+    for (const auto* snap : schema::api_snapshots(*pc, o.as_of))
+      for (const auto& m : snap->models)
+        if (m.open_model == model->id) apis.push_back({snap, &m});
+    if (apis.empty())
+      d.error(kCmdLine, "--apis",
+              fmt::format("no API in the catalog serves {}; name some with --apis (e.g. "
+                          "openai/gpt-4o-mini)",
+                          model->id));
+  }
+  if (d.has_errors()) return fail(d);
+
+  struct Option {
+    std::string hardware;
+    Prepared p;
+    Pricing pr;
+    estimator::CostBreakdown c;
+  };
+  std::vector<Option> options;
+  for (const auto& hw : split(o.dep.hardware)) {
+    Option opt;
+    opt.hardware = hw;
+    if (!prepare(g, o, hw, opt.p, d)) return fail(d);
+    opt.pr = prices_for(opt.p.dep->hardware, opt.p.prices, o, *term);
+    opt.p.in.rent_usd_per_device_hour = opt.pr.rent;
+    opt.p.in.own = opt.pr.own;
+    opt.p.in.perf = &*opt.p.pm;
+    opt.c = estimator::compute_cost(opt.p.in);
+    options.push_back(std::move(opt));
+  }
+  std::string text;
+  schema::JsonWriter j;
+  j.begin_object();
+  j.key("schema").value("compare-report").key("schema_version").value(1);
+  j.key("model").value(model->id).key("tokens_per_month").value(vol.tokens_per_month);
+  j.key("input_share").value(vol.input_share).key("cached_share").value(vol.cached_share);
+  j.key("utilization").value(o.utilization);
+  text = fmt::format(
+      "{}: {} tokens/month ({:.0f}% input, {:.0f}% of it cached), self-hosted at "
+      "{:.0f}% utilisation, {} rental prices\n",
+      model->name, tokens(vol.tokens_per_month), 100 * vol.input_share, 100 * vol.cached_share,
+      100 * o.utilization, o.rent);
+  text +=
+      "basis: datasheet roofline (assumed class efficiencies); prices and TCO assumptions "
+      "with their sources in profiles/; API prices per snapshot date\n\n";
+  j.key("apis").begin_array();
+  text += fmt::format("{:<34} {:>10} {:>10} {:>14} {:>10}  {}\n", "API", "$/1M in", "$/1M out",
+                      "monthly", "speed", "price as of");
+  for (const auto& a : apis) {
+    estimator::ApiPrice ap{a.snapshot->provider + "/" + a.model->id, a.model->input_usd_per_mtok,
+                           a.model->output_usd_per_mtok, a.model->cached_input_usd_per_mtok};
+    const double monthly = estimator::api_monthly_usd(ap, vol);
+    const std::string speed = a.model->speed
+                                  ? fmt::format("{:.0f} tok/s", a.model->speed->output_tokens_per_s)
+                                  : "not published";
+    text += fmt::format("{:<34} {:>10.3f} {:>10.3f} {:>14} {:>10}  {}\n", ap.name,
+                        ap.input_usd_per_mtok, ap.output_usd_per_mtok, usd(monthly, "{:,.0f}"),
+                        speed, a.model->from.as_of);
+    j.begin_object();
+    j.key("name").value(ap.name).key("input_usd_per_mtok").value(ap.input_usd_per_mtok);
+    j.key("output_usd_per_mtok").value(ap.output_usd_per_mtok).key("monthly_usd").value(monthly);
+    j.key("source").value(a.model->from.source).key("as_of").value(a.model->from.as_of);
+    j.end_object();
+  }
+  j.end_array();
+  text += "\n";
+  j.key("options").begin_array();
+  for (const auto& opt : options) {
+    const auto& dep = *opt.p.dep;
+    text += fmt::format(
+        "{} x {} [tp={} pp={}] {}: batch {:.0f}, TTFT {:.0f} ms, {:.0f} output "
+        "tokens/s per request\n",
+        opt.p.in.devices, dep.hardware.short_name, dep.par.tp, dep.par.pp, dep.scheme().name,
+        opt.p.in.batch, opt.c.ttft_s * 1e3, opt.c.output_tokens_per_s_per_request);
+    if (opt.pr.rent) text += "  rent price: " + opt.pr.rent->basis + "\n";
+    if (opt.pr.own) text += "  purchase:   " + opt.pr.own->purchase_usd_per_device.basis + "\n";
+    for (const auto& m : opt.pr.missing) text += "  note: " + m + "\n";
+    j.begin_object();
+    j.key("hardware")
+        .value(dep.hardware.id)
+        .key("tp")
+        .value(dep.par.tp)
+        .key("pp")
+        .value(dep.par.pp);
+    j.key("weights").value(dep.scheme().name).key("batch").value(opt.p.in.batch);
+    j.key("ttft_s").value(opt.c.ttft_s);
+    j.key("output_tokens_per_s_per_request").value(opt.c.output_tokens_per_s_per_request);
+    j.key("versus").begin_array();
+    text += fmt::format("  {:<30} {:>9} {:>12} {:>12} {:>16} {:>16} {:>11} {:>11} {:>10}\n",
+                        "versus", "replicas", "rent/month", "own/month", "break-even rent",
+                        "break-even own", "min util r", "min util o", "buy pays");
+    for (const auto& a : apis) {
+      estimator::ApiPrice ap{a.snapshot->provider + "/" + a.model->id, a.model->input_usd_per_mtok,
+                             a.model->output_usd_per_mtok, a.model->cached_input_usd_per_mtok};
+      const auto cmp = estimator::compare_with_api(opt.p.in, opt.c, ap, vol);
+      auto vol_text = [&](const std::optional<double>& v, bool known) {
+        return !known ? std::string("-") : v ? tokens(*v) + "/mo" : std::string("never");
+      };
+      auto util_text = [&](const std::optional<double>& v, bool known) {
+        return !known ? std::string("-")
+               : v    ? fmt::format("{:.0f}%", 100 * *v)
+                      : std::string("never");
+      };
+      text += fmt::format(
+          "  {:<30} {:>9} {:>12} {:>12} {:>16} {:>16} {:>11} {:>11} {:>10}\n", ap.name,
+          cmp.replicas, usd(cmp.rent_monthly_usd, "{:,.0f}"), usd(cmp.own_monthly_usd, "{:,.0f}"),
+          vol_text(cmp.breakeven_tokens_per_month_rent, opt.c.rent_usd_per_hour.has_value()),
+          vol_text(cmp.breakeven_tokens_per_month_own, opt.c.own_usd_per_hour.has_value()),
+          util_text(cmp.min_utilization_rent, opt.c.rent_usd_per_hour.has_value()),
+          util_text(cmp.min_utilization_own, opt.c.own_usd_per_hour.has_value()),
+          cmp.buy_vs_rent_months ? fmt::format("{:.1f} mo", *cmp.buy_vs_rent_months) : "-");
+      j.begin_object();
+      j.key("api").value(ap.name).key("replicas").value(cmp.replicas);
+      auto opt_val = [&](const char* k, const std::optional<double>& v) {
+        if (v)
+          j.key(k).value(*v);
+        else
+          j.key(k).null();
+      };
+      opt_val("rent_monthly_usd", cmp.rent_monthly_usd);
+      opt_val("own_monthly_usd", cmp.own_monthly_usd);
+      j.key("api_monthly_usd").value(cmp.api_monthly_usd);
+      opt_val("breakeven_tokens_per_month_rent", cmp.breakeven_tokens_per_month_rent);
+      opt_val("breakeven_tokens_per_month_own", cmp.breakeven_tokens_per_month_own);
+      opt_val("min_utilization_rent", cmp.min_utilization_rent);
+      opt_val("min_utilization_own", cmp.min_utilization_own);
+      opt_val("buy_vs_rent_months", cmp.buy_vs_rent_months);
+      j.key("sensitivity").begin_array();
+      for (const auto& row : estimator::sensitivity(opt.p.in, ap, vol)) {
+        j.begin_object();
+        j.key("what").value(row.what);
+        opt_val("self_monthly_usd", row.self_monthly_usd);
+        j.key("api_monthly_usd").value(row.api_monthly_usd);
+        j.end_object();
+      }
+      j.end_array();
+      j.end_object();
+    }
+    j.end_array();
+    j.end_object();
+    // The sensitivity of the first API comparison, for the memo.
+    if (!apis.empty() && (opt.c.rent_usd_per_hour || opt.c.own_usd_per_hour)) {
+      const auto& a = apis.front();
+      estimator::ApiPrice ap{a.snapshot->provider + "/" + a.model->id, a.model->input_usd_per_mtok,
+                             a.model->output_usd_per_mtok, a.model->cached_input_usd_per_mtok};
+      text += fmt::format("  sensitivity versus {} ({}):\n", ap.name,
+                          opt.c.rent_usd_per_hour ? "rented" : "owned");
+      for (const auto& row : estimator::sensitivity(opt.p.in, ap, vol))
+        text +=
+            fmt::format("    {:<34} self-hosted {:>12}   API {:>12}   {}\n", row.what,
+                        usd(row.self_monthly_usd, "{:,.0f}"), usd(row.api_monthly_usd, "{:,.0f}"),
+                        row.self_monthly_usd && *row.self_monthly_usd < row.api_monthly_usd
+                            ? "self-hosting cheaper"
+                            : "API cheaper");
+    }
+    text += "\n";
+  }
+  j.end_array();
+  j.end_object();
+  if (o.format == "json") text = j.str();
+  return emit(o.out, text, d) ? 0 : fail(d);
+}
+
+}  // namespace llmsizer::cli
