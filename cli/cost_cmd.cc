@@ -98,8 +98,19 @@ Pricing prices_for(const schema::HardwareSpec& hw, const schema::PriceCatalog& p
   return p;
 }
 
-std::string usd(std::optional<double> v, const char* fmtspec = "{:.2f}") {
-  return v ? "$" + fmt::format(fmt::runtime(fmtspec), *v) : "-";
+// "$1,234" (decimals = 0) or "$0.0314": dollars with thousands separators.
+std::string usd(std::optional<double> v, int decimals = 2) {
+  if (!v) return "-";
+  std::string digits = fmt::format("{:.{}f}", std::fabs(*v), decimals);
+  const std::size_t dot = digits.find('.');
+  std::string whole = digits.substr(0, dot),
+              frac = dot == std::string::npos ? "" : digits.substr(dot);
+  std::string grouped;
+  for (std::size_t i = 0; i < whole.size(); ++i) {
+    if (i > 0 && (whole.size() - i) % 3 == 0) grouped += ',';
+    grouped += whole[i];
+  }
+  return std::string(*v < 0 ? "-$" : "$") + grouped + frac;
 }
 
 std::string tokens(double v) {
@@ -237,13 +248,12 @@ int run_cost(const GlobalOptions& g, const CostOptions& o) {
     text += fmt::format("{:<28} {:>12} {:>14} {:>14}   {}\n", "", "$/hour", "$/1M input",
                         "$/1M output", "basis");
     text += fmt::format("{:<28} {:>12} {:>14} {:>14}   {}\n", "rented", usd(c.rent_usd_per_hour),
-                        usd(c.rent_usd_per_mtok_input, "{:.4f}"),
-                        usd(c.rent_usd_per_mtok_output, "{:.4f}"),
+                        usd(c.rent_usd_per_mtok_input, 4), usd(c.rent_usd_per_mtok_output, 4),
                         pr.rent ? pr.rent->basis : "unknown");
-    text += fmt::format("{:<28} {:>12} {:>14} {:>14}   {}\n", "owned (TCO)",
-                        usd(c.own_usd_per_hour), usd(c.own_usd_per_mtok_input, "{:.4f}"),
-                        usd(c.own_usd_per_mtok_output, "{:.4f}"),
-                        pr.own ? "purchase: " + pr.own->purchase_usd_per_device.basis : "unknown");
+    text +=
+        fmt::format("{:<28} {:>12} {:>14} {:>14}   {}\n", "owned (TCO)", usd(c.own_usd_per_hour),
+                    usd(c.own_usd_per_mtok_input, 4), usd(c.own_usd_per_mtok_output, 4),
+                    pr.own ? "purchase: " + pr.own->purchase_usd_per_device.basis : "unknown");
     if (pr.own) {
       const auto& w = *pr.own;
       text += fmt::format(
@@ -254,12 +264,11 @@ int run_cost(const GlobalOptions& g, const CostOptions& o) {
       text += fmt::format(
           "  energy                     {:>12}   {:.0f} W with PUE {:.2f} at "
           "${:.3f}/kWh\n",
-          usd(c.energy_usd_per_hour, "{:.3f}"), c.power_w, w.pue.value,
-          w.electricity_usd_per_kwh.value);
+          usd(c.energy_usd_per_hour, 3), c.power_w, w.pue.value, w.electricity_usd_per_kwh.value);
       text += fmt::format(
           "  hosting                    {:>12}   ${:.0f} per server-month, {} "
           "devices per server\n",
-          usd(c.hosting_usd_per_hour, "{:.3f}"), w.hosting_usd_per_server_month.value,
+          usd(c.hosting_usd_per_hour, 3), w.hosting_usd_per_server_month.value,
           w.devices_per_server);
       text += fmt::format(
           "energy         {:.2f} J per token, {:.2f} J per output token (at the "
@@ -354,9 +363,12 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
   text +=
       "basis: datasheet roofline (assumed class efficiencies); prices and TCO assumptions "
       "with their sources in profiles/; API prices per snapshot date\n\n";
+  std::size_t name_w = 30;
+  for (const auto& a : apis)
+    name_w = std::max(name_w, a.snapshot->provider.size() + 1 + a.model->id.size());
   j.key("apis").begin_array();
-  text += fmt::format("{:<34} {:>10} {:>10} {:>14} {:>10}  {}\n", "API", "$/1M in", "$/1M out",
-                      "monthly", "speed", "price as of");
+  text += fmt::format("{:<{}} {:>10} {:>10} {:>14} {:>14}  {}\n", "API", name_w, "$/1M in",
+                      "$/1M out", "monthly", "speed", "price as of");
   for (const auto& a : apis) {
     estimator::ApiPrice ap{a.snapshot->provider + "/" + a.model->id, a.model->input_usd_per_mtok,
                            a.model->output_usd_per_mtok, a.model->cached_input_usd_per_mtok};
@@ -364,9 +376,9 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
     const std::string speed = a.model->speed
                                   ? fmt::format("{:.0f} tok/s", a.model->speed->output_tokens_per_s)
                                   : "not published";
-    text += fmt::format("{:<34} {:>10.3f} {:>10.3f} {:>14} {:>10}  {}\n", ap.name,
-                        ap.input_usd_per_mtok, ap.output_usd_per_mtok, usd(monthly, "{:,.0f}"),
-                        speed, a.model->from.as_of);
+    text += fmt::format("{:<{}} {:>10.3f} {:>10.3f} {:>14} {:>14}  {}\n", ap.name, name_w,
+                        ap.input_usd_per_mtok, ap.output_usd_per_mtok, usd(monthly, 0), speed,
+                        a.model->from.as_of);
     j.begin_object();
     j.key("name").value(ap.name).key("input_usd_per_mtok").value(ap.input_usd_per_mtok);
     j.key("output_usd_per_mtok").value(ap.output_usd_per_mtok).key("monthly_usd").value(monthly);
@@ -379,7 +391,7 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
   for (const auto& opt : options) {
     const auto& dep = *opt.p.dep;
     text += fmt::format(
-        "{} x {} [tp={} pp={}] {}: batch {:.0f}, TTFT {:.0f} ms, {:.0f} output "
+        "{} x {} [tp={} pp={}] {}: batch {:.0f}, TTFT {:.0f} ms (idle), {:.0f} output "
         "tokens/s per request\n",
         opt.p.in.devices, dep.hardware.short_name, dep.par.tp, dep.par.pp, dep.scheme().name,
         opt.p.in.batch, opt.c.ttft_s * 1e3, opt.c.output_tokens_per_s_per_request);
@@ -397,8 +409,8 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
     j.key("ttft_s").value(opt.c.ttft_s);
     j.key("output_tokens_per_s_per_request").value(opt.c.output_tokens_per_s_per_request);
     j.key("versus").begin_array();
-    text += fmt::format("  {:<30} {:>9} {:>12} {:>12} {:>16} {:>16} {:>11} {:>11} {:>10}\n",
-                        "versus", "replicas", "rent/month", "own/month", "break-even rent",
+    text += fmt::format("  {:<{}} {:>9} {:>12} {:>12} {:>16} {:>16} {:>11} {:>11} {:>10}\n",
+                        "versus", name_w, "replicas", "rent/month", "own/month", "break-even rent",
                         "break-even own", "min util r", "min util o", "buy pays");
     for (const auto& a : apis) {
       estimator::ApiPrice ap{a.snapshot->provider + "/" + a.model->id, a.model->input_usd_per_mtok,
@@ -413,8 +425,8 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
                       : std::string("never");
       };
       text += fmt::format(
-          "  {:<30} {:>9} {:>12} {:>12} {:>16} {:>16} {:>11} {:>11} {:>10}\n", ap.name,
-          cmp.replicas, usd(cmp.rent_monthly_usd, "{:,.0f}"), usd(cmp.own_monthly_usd, "{:,.0f}"),
+          "  {:<{}} {:>9} {:>12} {:>12} {:>16} {:>16} {:>11} {:>11} {:>10}\n", ap.name, name_w,
+          cmp.replicas, usd(cmp.rent_monthly_usd, 0), usd(cmp.own_monthly_usd, 0),
           vol_text(cmp.breakeven_tokens_per_month_rent, opt.c.rent_usd_per_hour.has_value()),
           vol_text(cmp.breakeven_tokens_per_month_own, opt.c.own_usd_per_hour.has_value()),
           util_text(cmp.min_utilization_rent, opt.c.rent_usd_per_hour.has_value()),
@@ -457,12 +469,11 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
       text += fmt::format("  sensitivity versus {} ({}):\n", ap.name,
                           opt.c.rent_usd_per_hour ? "rented" : "owned");
       for (const auto& row : estimator::sensitivity(opt.p.in, ap, vol))
-        text +=
-            fmt::format("    {:<34} self-hosted {:>12}   API {:>12}   {}\n", row.what,
-                        usd(row.self_monthly_usd, "{:,.0f}"), usd(row.api_monthly_usd, "{:,.0f}"),
-                        row.self_monthly_usd && *row.self_monthly_usd < row.api_monthly_usd
-                            ? "self-hosting cheaper"
-                            : "API cheaper");
+        text += fmt::format("    {:<34} self-hosted {:>12}   API {:>12}   {}\n", row.what,
+                            usd(row.self_monthly_usd, 0), usd(row.api_monthly_usd, 0),
+                            row.self_monthly_usd && *row.self_monthly_usd < row.api_monthly_usd
+                                ? "self-hosting cheaper"
+                                : "API cheaper");
     }
     text += "\n";
   }

@@ -22,7 +22,9 @@ CostBreakdown compute_cost(const CostInputs& in) {
   c.input_tokens_per_s = in.batch * in.prompt_tokens / p.e2e_s;
   c.output_tokens_per_s = in.batch * in.output_tokens / p.e2e_s;
   c.input_time_share = p.ttft_s / p.e2e_s;
-  c.ttft_s = p.ttft_s;
+  // A request's TTFT on an idle replica (the static batch's TTFT would count the whole
+  // batch's prefill, which continuous batching does not make a request wait for).
+  c.ttft_s = in.perf->evaluate(1, in.prompt_tokens, in.output_tokens).ttft_s;
   c.output_tokens_per_s_per_request = 1.0 / p.tpot_s;
   const double devices = static_cast<double>(in.devices);
   const double u = in.utilization;

@@ -61,7 +61,7 @@ struct CostBreakdown {
   // $/1M tokens at the utilisation (prefill time charged to input, decode to output).
   std::optional<double> rent_usd_per_mtok_input, rent_usd_per_mtok_output;
   std::optional<double> own_usd_per_mtok_input, own_usd_per_mtok_output;
-  // Per-request latency at the batch.
+  // Per-request latency: TTFT on an idle replica, decode speed at the batch.
   double ttft_s = 0;
   double output_tokens_per_s_per_request = 0;
 };

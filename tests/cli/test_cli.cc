@@ -112,6 +112,32 @@ TEST_CASE("serve, plan and fit run as a user runs them", "[cli][serving]") {
   CHECK(r.out.find("llama-3.1-8b") != std::string::npos);
 }
 
+TEST_CASE("cost and compare price a deployment against APIs", "[cli][cost]") {
+  auto r =
+      run("cost -m llama-3.1-8b -H h100-sxm -w fp8 --usd-per-hour 2.5 --purchase-usd 30000 "
+          "-f json");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  for (const char* k :
+       {"\"usd_per_hour\": 2.5", "\"usd_per_mtok_input\"", "\"usd_per_mtok_output\"",
+        "\"price_basis\": \"user (--usd-per-hour)\"", "\"capacity\": {"})
+    CHECK(r.out.find(k) != std::string::npos);
+  r =
+      run("compare -m llama-3.1-70b -H h100-sxm --tp 2 -w fp8 --volume 2e9tok/month --mix 3:1 "
+          "--usd-per-hour 2.99 --apis openai/gpt-4o-mini");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("openai/gpt-4o-mini") != std::string::npos);
+  CHECK(r.out.find("sensitivity versus") != std::string::npos);
+  CHECK(r.out.find("break-even rent") != std::string::npos);
+  r =
+      run("compare -m llama-3.1-70b -H h100-sxm --tp 2 -w fp8 --volume 2e9tok/month --as-of "
+          "2023-12-31 --apis gpt-3.5-turbo --usd-per-hour 2.99 -f json");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("\"as_of\": \"2023-") != std::string::npos);
+}
+
 TEST_CASE("bad input exits 2 with a located message, never a crash", "[cli]") {
   struct Case {
     const char* args;
@@ -142,6 +168,11 @@ TEST_CASE("bad input exits 2 with a located message, never a crash", "[cli]") {
        "--prices: 'h100-sxm=free'"},
       {"plan -m llama-2-7b --rate 2rps", "<command line>: error:"},
       {"fit -H l4 -w q9_k", "unknown weight scheme 'q9_k'"},
+      {"compare -m llama-2-7b -H h100-sxm --volume lots", "--volume: 'lots' is not a monthly"},
+      {"compare -m llama-2-7b -H h100-sxm --volume 1e9 --mix 3-1", "--mix: '3-1' is not"},
+      {"compare -m llama-2-7b -H h100-sxm --volume 1e9 --apis gpt-9", "no API model 'gpt-9'"},
+      {"cost -m llama-2-7b -H h100-sxm --rent forever", "--rent: 'forever' is not one of"},
+      {"cost -m llama-3.1-405b -H l4", "does not fit on 1 x l4"},
       {"estimate -m llama-2-7b -H h100-sxm --tp 2 --ep 2", "--ep needs a mixture-of-experts"},
       {"estimate -m mixtral-8x7b -H h100-sxm --ep 2", "--ep 2 must be 1 or equal to --tp 1"},
       {"estimate -m llama-2-7b -H h100-sxm --memory-eff 1.5", "<command line>: error:"},
