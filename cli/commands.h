@@ -80,6 +80,8 @@ struct PlanOptions {
   std::string objective = "cost";
   double headroom = 0.2;
   std::string prices;
+  std::optional<double> budget;  // $/hour for the whole deployment
+  std::string rent = "on-demand";
   std::int64_t top = 5;
   std::int64_t requests = 600;
   int threads = 2;

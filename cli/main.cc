@@ -152,6 +152,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   planc->add_option("--prices", po.prices,
                     "cloud $/hour per device, e.g. h100-sxm=2.99,l40s=0.99 (basis: user)");
+  planc->add_option("--budget", po.budget, "most $/hour for the whole deployment")
+      ->check(CLI::Range(0.0, 1e9));
+  planc->add_option("--rent", po.rent, "rental term: on-demand | reserved-1y | reserved-3y | spot")
+      ->capture_default_str();
   planc->add_option("--top", po.top, "configurations to show")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1000}))
       ->capture_default_str();

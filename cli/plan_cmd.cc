@@ -9,6 +9,7 @@
 #include "cli/output.h"
 #include "core/units.h"
 #include "estimator/planner.h"
+#include "schema/pricing.h"
 #include "schema/text_writer.h"
 
 namespace llmsizer::cli {
@@ -118,10 +119,29 @@ int run_plan(const GlobalOptions& g, const PlanOptions& o) {
                             core::did_you_mean(name, schema::hardware_names(*c))));
     }
   }
-  // Prices: the catalog's published cloud prices, overridden by --prices.
-  for (const auto* h : hws)
+  // Prices: the cheapest published rental per device of the chosen term (price catalog),
+  // else the hardware YAML's, overridden by --prices (basis: user).
+  schema::RentalTerm term = schema::RentalTerm::kOnDemand;
+  if (o.rent == "reserved-1y")
+    term = schema::RentalTerm::kReserved1y;
+  else if (o.rent == "reserved-3y")
+    term = schema::RentalTerm::kReserved3y;
+  else if (o.rent == "spot")
+    term = schema::RentalTerm::kSpot;
+  else if (o.rent != "on-demand")
+    d.error(kCmdLine, "--rent",
+            fmt::format("'{}' is not one of: on-demand, reserved-1y, reserved-3y, spot", o.rent));
+  auto prices = schema::load_price_catalog(g.profiles, d);
+  for (const auto* h : hws) {
+    if (prices)
+      if (auto rp = schema::cheapest_rental(*prices, h->short_name, term)) {
+        req.price_per_hour.emplace_back(h->id, rp->usd_per_hour);
+        continue;
+      }
     if (h->price && h->price->cloud_usd_per_hour)
       req.price_per_hour.emplace_back(h->id, *h->price->cloud_usd_per_hour);
+  }
+  req.budget_usd_per_hour = o.budget;
   for (const auto& item : split_list(o.prices)) {
     const auto eq = item.find('=');
     const double v = eq == std::string::npos ? -1 : std::atof(item.c_str() + eq + 1);
@@ -207,9 +227,10 @@ int run_plan(const GlobalOptions& g, const PlanOptions& o) {
                        model->name, res.target_rate, req.workload.id,
                        estimator::format_slo(req.slo), 100 * req.headroom);
     text += fmt::format(
-        "basis: serving simulation on the datasheet roofline (assumed class "
-        "efficiencies); {} configurations evaluated, {} work\n\n",
-        res.evaluated, res.ranked.size());
+        "basis: serving simulation on the datasheet roofline (assumed class efficiencies); {} "
+        "rental prices: the cheapest published per device (profiles/costs) or --prices; {} "
+        "configurations evaluated, {} work\n\n",
+        o.rent, res.evaluated, res.ranked.size());
     text += fmt::format(
         "{:<4} {:<14} {:<10} {:<9} {:>3} {:>3} {:>5} {:>9} {:>8} {:>7} {:>10} "
         "{:>9} {:>9} {:>9}\n",

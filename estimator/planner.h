@@ -39,6 +39,7 @@ struct PlanRequest {
   // $/hour per device by hardware id (from the catalog or the user); absent = unknown.
   std::vector<std::pair<std::string, double>> price_per_hour;
   std::string price_basis;
+  std::optional<double> budget_usd_per_hour;  // reject layouts above it ("over budget")
 };
 
 struct PlanCandidate {
