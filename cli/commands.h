@@ -102,6 +102,10 @@ struct CostOptions {
   std::optional<double> pue;
   std::optional<double> kwh_usd;
   std::optional<double> life_years;
+  std::optional<double> idle_fraction;
+  std::optional<double> server_overhead;
+  std::optional<double> hosting_usd;
+  std::string workload;  // mean prompt/output from a workload YAML instead of -p/-n
   // compare
   std::string volume;
   std::string mix = "3:1";

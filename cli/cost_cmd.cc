@@ -12,8 +12,10 @@
 #include "core/units.h"
 #include "estimator/cost.h"
 #include "estimator/estimate.h"
+#include "estimator/serving.h"
 #include "schema/pricing.h"
 #include "schema/text_writer.h"
+#include "schema/workload.h"
 
 namespace llmsizer::cli {
 
@@ -86,12 +88,14 @@ Pricing prices_for(const schema::HardwareSpec& hw, const schema::PriceCatalog& p
     };
     estimator::OwnershipCosts own;
     own.purchase_usd_per_device = *purchase;
-    own.server_overhead_fraction = val("server_overhead_fraction", std::nullopt, "");
+    own.server_overhead_fraction =
+        val("server_overhead_fraction", o.server_overhead, "--server-overhead");
     own.useful_life_years = val("useful_life_years", o.life_years, "--life-years");
-    own.idle_power_fraction = val("idle_power_fraction", std::nullopt, "");
+    own.idle_power_fraction = val("idle_power_fraction", o.idle_fraction, "--idle-fraction");
     own.pue = val("pue", o.pue, "--pue");
     own.electricity_usd_per_kwh = val("electricity_usd_per_kwh", o.kwh_usd, "--kwh-usd");
-    own.hosting_usd_per_server_month = val("hosting_usd_per_server_month", std::nullopt, "");
+    own.hosting_usd_per_server_month =
+        val("hosting_usd_per_server_month", o.hosting_usd, "--hosting-usd");
     own.tdp_w = {hw.power.tdp_w, "datasheet, " + sourced(hw.power.from)};
     p.own = own;
   }
@@ -158,15 +162,28 @@ bool prepare(const GlobalOptions& g, const CostOptions& o, const std::string& ha
   p.in.devices = p.dep->par.devices();
   p.in.prompt_tokens = static_cast<double>(o.prompt);
   p.in.output_tokens = static_cast<double>(o.output);
+  if (!o.workload.empty()) {
+    // The workload's mean request shape (its arrival rate does not matter here).
+    auto w = schema::load_workload(o.workload, d);
+    if (!w) return false;
+    const auto reqs =
+        estimator::generate_requests(*w, std::nullopt, std::min<std::int64_t>(w->requests, 20000));
+    double pt = 0, ot = 0;
+    for (const auto& q : reqs)
+      pt += static_cast<double>(q.prompt_tokens - q.cached_prefix_tokens),
+          ot += static_cast<double>(q.output_tokens);
+    p.in.prompt_tokens = std::max(1.0, pt / static_cast<double>(reqs.size()));
+    p.in.output_tokens = std::max(1.0, ot / static_cast<double>(reqs.size()));
+  }
   p.in.utilization = o.utilization;
   // Serving batch: as given, else the most that fits at this request shape (at most 256).
   const auto probe = p.pm->evaluate(1, p.in.prompt_tokens, p.in.output_tokens);
   if (!probe.fits) {
     d.error(kCmdLine, "",
-            fmt::format("{} does not fit on {} x {} at {} + {} tokens; try more devices "
+            fmt::format("{} does not fit on {} x {} at {:.0f} + {:.0f} tokens; try more devices "
                         "(--tp/--pp) or fewer bits (--weights)",
-                        p.dep->model.id, p.dep->par.devices(), p.dep->hardware.short_name, o.prompt,
-                        o.output));
+                        p.dep->model.id, p.dep->par.devices(), p.dep->hardware.short_name,
+                        p.in.prompt_tokens, p.in.output_tokens));
     return false;
   }
   p.in.batch = o.batch > 0 ? static_cast<double>(o.batch) : std::min(256.0, probe.max_batch);
@@ -232,18 +249,19 @@ int run_cost(const GlobalOptions& g, const CostOptions& o) {
     text = j.str();
   } else {
     text = fmt::format(
-        "{} on {} x {} [tp={} pp={}], weights {}; requests {} + {} tokens, "
+        "{} on {} x {} [tp={} pp={}], weights {}; requests {:.0f} + {:.0f} tokens (mean), "
         "batch {:.0f}, utilisation {:.0f}%\n\n",
         p.dep->model.name, p.in.devices, p.dep->hardware.name, p.dep->par.tp, p.dep->par.pp,
-        p.pm ? p.dep->scheme().name : "", o.prompt, o.output, p.in.batch, 100 * p.in.utilization);
+        p.dep->scheme().name, p.in.prompt_tokens, p.in.output_tokens, p.in.batch,
+        100 * p.in.utilization);
     text += fmt::format(
         "capacity       {:.0f} input + {:.0f} output tokens/s per replica when "
         "busy ({:.0f}% of busy time on prefill); basis: datasheet roofline, {}\n",
         c.input_tokens_per_s, c.output_tokens_per_s, 100 * c.input_time_share,
         p.pm->efficiency().basis);
     text += fmt::format(
-        "latency        TTFT {:.0f} ms, {:.1f} output tokens/s per request at "
-        "that batch\n\n",
+        "latency        TTFT {:.0f} ms on an idle replica, {:.1f} output tokens/s per request "
+        "at that batch\n\n",
         c.ttft_s * 1e3, c.output_tokens_per_s_per_request);
     text += fmt::format("{:<28} {:>12} {:>14} {:>14}   {}\n", "", "$/hour", "$/1M input",
                         "$/1M output", "basis");

@@ -211,6 +211,16 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0.0001, 5.0));
     c->add_option("--life-years", co.life_years, "useful life for amortisation")
         ->check(CLI::Range(0.5, 20.0));
+    c->add_option("--idle-fraction", co.idle_fraction, "idle power as a fraction of TDP")
+        ->check(CLI::Range(0.0, 1.0));
+    c->add_option("--server-overhead", co.server_overhead,
+                  "host server cost as a fraction of the accelerators' price")
+        ->check(CLI::Range(0.0, 5.0));
+    c->add_option("--hosting-usd", co.hosting_usd,
+                  "colocation and operations per server per month, $")
+        ->check(CLI::Range(0.0, 1e6));
+    c->add_option("--workload", co.workload,
+                  "take the mean prompt/output lengths from a workload YAML");
     c->add_option("-f,--format", co.format, "table | json")->capture_default_str();
     c->add_option("-o,--out", co.out, "write the report to FILE (atomically)");
   };
