@@ -112,6 +112,7 @@ struct CostOptions {
   double cached = 0;
   std::string apis;
   std::string as_of;
+  std::string slo;  // size replicas with the planner's SLO search instead of --utilization
   std::string format = "table";
   std::string out;
 };

@@ -12,6 +12,7 @@
 #include "core/units.h"
 #include "estimator/cost.h"
 #include "estimator/estimate.h"
+#include "estimator/planner.h"
 #include "estimator/serving.h"
 #include "schema/pricing.h"
 #include "schema/text_writer.h"
@@ -317,6 +318,12 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
   else
     d.error(kCmdLine, "--mix", fmt::format("'{}' is not INPUT:OUTPUT (e.g. 3:1)", o.mix));
   vol.cached_share = o.cached;
+  std::optional<estimator::Slo> slo;
+  if (!o.slo.empty()) {
+    std::string why;
+    slo = estimator::parse_slo(o.slo, &why);
+    if (!slo) d.error(kCmdLine, "--slo", why);
+  }
   if (o.dep.hardware.empty()) d.error(kCmdLine, "--hardware", "give one or more devices");
   if (d.has_errors()) return fail(d);
   auto pc = schema::load_price_catalog(g.profiles, d);
@@ -353,6 +360,9 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
     Prepared p;
     Pricing pr;
     estimator::CostBreakdown c;
+    std::optional<std::int64_t> replicas;  // from the SLO search
+    std::optional<double> replicas_per_token;
+    std::string slo_note;
   };
   std::vector<Option> options;
   for (const auto& hw : split(o.dep.hardware)) {
@@ -364,6 +374,44 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
     opt.p.in.own = opt.pr.own;
     opt.p.in.perf = &*opt.p.pm;
     opt.c = estimator::compute_cost(opt.p.in);
+    if (slo) {
+      // Size with the planner: the highest rate one replica serves within the SLO, for
+      // requests of the mean shape arriving as Poisson at the volume's rate.
+      estimator::PlanRequest pr;
+      pr.model = &opt.p.dep->model;
+      pr.hardware = {&opt.p.dep->hardware};
+      pr.weights = {opt.p.dep->scheme()};
+      pr.kv = {opt.p.dep->kv};
+      pr.max_batches = {256};
+      pr.max_devices = opt.p.in.devices;
+      pr.slo = *slo;
+      pr.headroom = 0;
+      pr.workload.id = "volume";
+      pr.workload.prompt.kind = pr.workload.output.kind = schema::LengthKind::kFixed;
+      pr.workload.prompt.value = std::round(opt.p.in.prompt_tokens);
+      pr.workload.output.value = std::round(opt.p.in.output_tokens);
+      pr.workload.rate_per_s = vol.tokens_per_month / (730.0 * 3600.0) /
+                               (opt.p.in.prompt_tokens + opt.p.in.output_tokens);
+      const auto res = estimator::plan(pr);
+      const estimator::PlanCandidate* found = nullptr;
+      for (const auto& c : res.ranked)
+        if (c.tp == opt.p.dep->par.tp && c.pp == opt.p.dep->par.pp) found = &c;
+      if (found) {
+        opt.replicas = found->replicas;
+        opt.replicas_per_token = 1.0 / (found->max_rate_per_replica * 730.0 * 3600.0 *
+                                        (opt.p.in.prompt_tokens + opt.p.in.output_tokens));
+        opt.slo_note = fmt::format(
+            "SLO {}: one replica serves {:.3g} requests/s; the volume is "
+            "{:.3g} requests/s -> {} replicas",
+            estimator::format_slo(*slo), found->max_rate_per_replica, pr.workload.rate_per_s,
+            found->replicas);
+      } else {
+        std::string why = "no layout found";
+        for (const auto& c : res.rejected)
+          if (c.tp == opt.p.dep->par.tp && c.pp == opt.p.dep->par.pp) why = c.reason;
+        opt.slo_note = "SLO " + estimator::format_slo(*slo) + " cannot be met: " + why;
+      }
+    }
     options.push_back(std::move(opt));
   }
   std::string text;
@@ -413,6 +461,7 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
         "tokens/s per request\n",
         opt.p.in.devices, dep.hardware.short_name, dep.par.tp, dep.par.pp, dep.scheme().name,
         opt.p.in.batch, opt.c.ttft_s * 1e3, opt.c.output_tokens_per_s_per_request);
+    if (!opt.slo_note.empty()) text += "  " + opt.slo_note + "\n";
     if (opt.pr.rent) text += "  rent price: " + opt.pr.rent->basis + "\n";
     if (opt.pr.own) text += "  purchase:   " + opt.pr.own->purchase_usd_per_device.basis + "\n";
     for (const auto& m : opt.pr.missing) text += "  note: " + m + "\n";
@@ -433,7 +482,7 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
     for (const auto& a : apis) {
       estimator::ApiPrice ap{a.snapshot->provider + "/" + a.model->id, a.model->input_usd_per_mtok,
                              a.model->output_usd_per_mtok, a.model->cached_input_usd_per_mtok};
-      const auto cmp = estimator::compare_with_api(opt.p.in, opt.c, ap, vol);
+      const auto cmp = estimator::compare_with_api(opt.p.in, opt.c, ap, vol, opt.replicas);
       auto vol_text = [&](const std::optional<double>& v, bool known) {
         return !known ? std::string("-") : v ? tokens(*v) + "/mo" : std::string("never");
       };
@@ -467,7 +516,7 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
       opt_val("min_utilization_own", cmp.min_utilization_own);
       opt_val("buy_vs_rent_months", cmp.buy_vs_rent_months);
       j.key("sensitivity").begin_array();
-      for (const auto& row : estimator::sensitivity(opt.p.in, ap, vol)) {
+      for (const auto& row : estimator::sensitivity(opt.p.in, ap, vol, opt.replicas_per_token)) {
         j.begin_object();
         j.key("what").value(row.what);
         opt_val("self_monthly_usd", row.self_monthly_usd);
@@ -486,7 +535,7 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
                              a.model->output_usd_per_mtok, a.model->cached_input_usd_per_mtok};
       text += fmt::format("  sensitivity versus {} ({}):\n", ap.name,
                           opt.c.rent_usd_per_hour ? "rented" : "owned");
-      for (const auto& row : estimator::sensitivity(opt.p.in, ap, vol))
+      for (const auto& row : estimator::sensitivity(opt.p.in, ap, vol, opt.replicas_per_token))
         text += fmt::format("    {:<34} self-hosted {:>12}   API {:>12}   {}\n", row.what,
                             usd(row.self_monthly_usd, 0), usd(row.api_monthly_usd, 0),
                             row.self_monthly_usd && *row.self_monthly_usd < row.api_monthly_usd

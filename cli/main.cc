@@ -247,6 +247,9 @@ int main(int argc, char** argv) {
                    "comma list of API models (provider/model or model); default: the APIs "
                    "serving this open model");
   cmpc->add_option("--as-of", cmo.as_of, "use the price snapshots in force at this date");
+  cmpc->add_option("--slo", cmo.slo,
+                   "size the deployment with the planner: the replicas that serve the volume "
+                   "within these latency targets (e.g. ttft_p99=1s,tpot_p99=50ms)");
 
   try {
     app.parse(argc, argv);

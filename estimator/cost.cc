@@ -80,7 +80,7 @@ double api_monthly_usd(const ApiPrice& api, const Volume& v) {
 }
 
 Comparison compare_with_api(const CostInputs& in, const CostBreakdown& c, const ApiPrice& api,
-                            const Volume& v) {
+                            const Volume& v, std::optional<std::int64_t> replicas_given) {
   Comparison out;
   const double u = in.utilization;
   // Capacity in tokens of the volume's mix: the replica alternates prefill and decode, so
@@ -95,6 +95,7 @@ Comparison compare_with_api(const CostInputs& in, const CostBreakdown& c, const 
   const double replica_hours_needed = busy_hours_per_replica_month / u;
   out.replicas = std::max<std::int64_t>(
       1, static_cast<std::int64_t>(std::ceil(replica_hours_needed / kHoursPerMonth - 1e-9)));
+  if (replicas_given) out.replicas = std::max<std::int64_t>(1, *replicas_given);
   const double replicas = static_cast<double>(out.replicas);
   out.api_monthly_usd = api_monthly_usd(api, v);
   const double api_per_token =
@@ -134,12 +135,16 @@ Comparison compare_with_api(const CostInputs& in, const CostBreakdown& c, const 
   return out;
 }
 
-std::vector<SensitivityRow> sensitivity(const CostInputs& in, const ApiPrice& api,
-                                        const Volume& v) {
+std::vector<SensitivityRow> sensitivity(const CostInputs& in, const ApiPrice& api, const Volume& v,
+                                        std::optional<double> replicas_per_token) {
   std::vector<SensitivityRow> rows;
   auto run = [&](const char* what, CostInputs ci, Volume vol) {
     const CostBreakdown c = compute_cost(ci);
-    const Comparison cmp = compare_with_api(ci, c, api, vol);
+    std::optional<std::int64_t> replicas;
+    if (replicas_per_token)
+      replicas =
+          static_cast<std::int64_t>(std::ceil(*replicas_per_token * vol.tokens_per_month - 1e-9));
+    const Comparison cmp = compare_with_api(ci, c, api, vol, replicas);
     rows.push_back({what, cmp.rent_monthly_usd ? cmp.rent_monthly_usd : cmp.own_monthly_usd,
                     cmp.api_monthly_usd});
   };

@@ -98,8 +98,10 @@ struct Comparison {
   std::optional<double> min_utilization_own;
 };
 
+// replicas: when given (from the planner's SLO search), the deployment size instead of the
+// utilisation-based one.
 Comparison compare_with_api(const CostInputs& in, const CostBreakdown& cost, const ApiPrice& api,
-                            const Volume& v);
+                            const Volume& v, std::optional<std::int64_t> replicas = std::nullopt);
 
 struct SensitivityRow {
   std::string what;  // "hardware price -50%", ...
@@ -107,6 +109,9 @@ struct SensitivityRow {
   double api_monthly_usd = 0;
 };
 // Hardware price, utilisation and volume at -50% and +50% (rented, or owned if no rent).
-std::vector<SensitivityRow> sensitivity(const CostInputs& in, const ApiPrice& api, const Volume& v);
+// replicas_per_token: when the deployment is sized by the planner, replicas needed per
+// token/month (fractional; rounded up per row), else sized by utilisation.
+std::vector<SensitivityRow> sensitivity(const CostInputs& in, const ApiPrice& api, const Volume& v,
+                                        std::optional<double> replicas_per_token = std::nullopt);
 
 }  // namespace llmsizer::estimator

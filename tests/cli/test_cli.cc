@@ -136,6 +136,11 @@ TEST_CASE("cost and compare price a deployment against APIs", "[cli][cost]") {
   INFO(r.out);
   CHECK(r.code == 0);
   CHECK(r.out.find("\"as_of\": \"2023-") != std::string::npos);
+  r = run("compare -m llama-3.1-8b -H l40s -w fp8 --volume 5e9tok/month --apis openai/gpt-4o-mini "
+          "--slo ttft_p99=2s,tpot_p99=80ms");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("one replica serves") != std::string::npos);
 }
 
 TEST_CASE("bad input exits 2 with a located message, never a crash", "[cli]") {
