@@ -119,6 +119,16 @@ struct CostOptions {
 int run_cost(const GlobalOptions& g, const CostOptions& o);
 int run_compare(const GlobalOptions& g, const CostOptions& o);
 
+struct StudyOptions {
+  std::string file;
+  std::string out;    // output directory (default out/<study id>)
+  int threads = 0;    // 0: all cores
+  std::string shard;  // "i/n"
+  bool merge = false;
+  bool quiet = false;
+};
+int run_study(const GlobalOptions& g, const StudyOptions& o);
+
 struct FitOptions {
   std::string hardware;
   std::int64_t count = 1;

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -251,6 +252,22 @@ int main(int argc, char** argv) {
                    "size the deployment with the planner: the replicas that serve the volume "
                    "within these latency targets (e.g. ttft_p99=1s,tpot_p99=50ms)");
 
+  auto* studyc = app.add_subcommand(
+      "study",
+      "run a YAML what-if study (sweeps, constraints, derived columns, sort) and write "
+      "results.csv/.jsonl, report.md, report.html and SVG charts");
+  llmsizer::cli::StudyOptions sto;
+  sto.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  studyc->add_option("file", sto.file, "the study YAML (profiles/studies/*.yaml)")->required();
+  studyc->add_option("--out", sto.out, "output directory (default out/<study id>)");
+  studyc->add_option("--threads", sto.threads, "threads (default: all cores)")
+      ->check(CLI::Range(1, 1024));
+  studyc->add_option("--shard", sto.shard,
+                     "evaluate slice i of n (0-based), e.g. 3/16 for a Slurm array task; then "
+                     "run once more with --merge");
+  studyc->add_flag("--merge", sto.merge, "join results.shard-*-of-*.csv and write the report");
+  studyc->add_flag("--quiet", sto.quiet, "no progress bar");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -273,6 +290,7 @@ int main(int argc, char** argv) {
   if (planc->parsed()) return llmsizer::cli::run_plan(g, po);
   if (fitc->parsed()) return llmsizer::cli::run_fit(g, fo);
   if (costc->parsed()) return llmsizer::cli::run_cost(g, co);
+  if (studyc->parsed()) return llmsizer::cli::run_study(g, sto);
   if (cmpc->parsed()) return llmsizer::cli::run_compare(g, cmo);
   if (acc->parsed()) return llmsizer::cli::run_accuracy(g, acc_o);
   return 2;

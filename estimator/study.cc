@@ -1,0 +1,587 @@
+// study.cc — point expansion, validation and per-point evaluation of studies (study.h).
+#include "estimator/study.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "core/units.h"
+#include "core/weight_scheme.h"
+#include "estimator/cost.h"
+#include "estimator/estimate.h"
+#include "estimator/performance.h"
+#include "estimator/planner.h"
+#include "estimator/serving.h"
+
+namespace llmsizer::estimator {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
+
+const std::vector<std::string> kCommon = {"model",       "hardware",  "weights", "kv",
+                                          "activations", "tp",        "pp",      "ep",
+                                          "compute_eff", "memory_eff"};
+
+std::vector<std::string> with_common(std::vector<std::string> more) {
+  std::vector<std::string> out = kCommon;
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
+std::vector<StudyColumn> columns_for(const std::string& e) {
+  std::vector<StudyColumn> c = {
+      {"model", true, ""}, {"hardware", true, ""}, {"weights", true, ""}, {"kv", true, ""},
+      {"tp", false, ""},   {"pp", false, ""},      {"devices", false, ""}};
+  auto add = [&](std::initializer_list<StudyColumn> more) { c.insert(c.end(), more); };
+  if (e == "estimate") {
+    add({{"batch", false, "sequences"},
+         {"prompt", false, "tokens"},
+         {"output", false, "tokens"},
+         {"fits", false, ""},
+         {"weights_gib", false, "GiB"},
+         {"kv_cache_gib", false, "GiB"},
+         {"activation_gib", false, "GiB"},
+         {"overhead_gib", false, "GiB"},
+         {"total_gib", false, "GiB"},
+         {"capacity_gib", false, "GiB"},
+         {"max_batch", false, "sequences"},
+         {"ttft_s", false, "s"},
+         {"tpot_s", false, "s"},
+         {"e2e_s", false, "s"},
+         {"prefill_tokens_per_s", false, "tokens/s"},
+         {"decode_tokens_per_s", false, "tokens/s"},
+         {"output_tokens_per_s", false, "tokens/s"},
+         {"output_tokens_per_s_per_device", false, "tokens/s"},
+         {"usd_per_hour", false, "$/hour"},
+         {"usd_per_mtok_output", false, "$/1M tokens"}});
+  } else if (e == "serve") {
+    add({{"workload", true, ""},
+         {"rate", false, "requests/s"},
+         {"ttft_p50_s", false, "s"},
+         {"ttft_p99_s", false, "s"},
+         {"tpot_p50_s", false, "s"},
+         {"tpot_p99_s", false, "s"},
+         {"e2e_p99_s", false, "s"},
+         {"requests_per_s", false, "requests/s"},
+         {"output_tokens_per_s", false, "tokens/s"},
+         {"goodput_requests_per_s", false, "requests/s"},
+         {"slo_met", false, ""},
+         {"kv_utilization", false, ""},
+         {"usd_per_hour", false, "$/hour"}});
+  } else if (e == "plan") {
+    add({{"workload", true, ""},
+         {"max_batch", false, "sequences"},
+         {"max_rate_per_replica", false, "requests/s"},
+         {"replicas", false, ""},
+         {"usd_per_hour", false, "$/hour"},
+         {"usd_per_mtok", false, "$/1M tokens"},
+         {"ttft_p99_s", false, "s"},
+         {"tpot_p99_s", false, "s"}});
+  } else {
+    add({{"api", true, ""},
+         {"volume_tokens_per_month", false, "tokens/month"},
+         {"api_monthly_usd", false, "$/month"},
+         {"rent_monthly_usd", false, "$/month"},
+         {"own_monthly_usd", false, "$/month"},
+         {"replicas", false, ""},
+         {"breakeven_rent_tokens_per_month", false, "tokens/month"},
+         {"breakeven_own_tokens_per_month", false, "tokens/month"},
+         {"buy_vs_rent_months", false, "months"},
+         {"min_utilization_rent", false, ""},
+         {"ttft_s", false, "s"},
+         {"output_tokens_per_s_per_request", false, "tokens/s"}});
+  }
+  return c;
+}
+
+bool is_number_key(const std::string& k) {
+  static const std::vector<std::string> kText = {
+      "model", "hardware", "weights", "kv",    "activations", "workload", "slo",
+      "api",   "mix",      "rent",    "as_of", "objective",   "volume",   "rate"};
+  return std::find(kText.begin(), kText.end(), k) == kText.end();
+}
+
+double num(const std::string& s) {
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size() ? v : kNaN;
+}
+
+}  // namespace
+
+const std::vector<std::string>& study_keys(const std::string& e) {
+  static const std::vector<std::string> kEstimate =
+      with_common({"batch", "prompt", "output", "count"});
+  static const std::vector<std::string> kServe =
+      with_common({"workload", "rate", "prompt", "output", "requests", "max_batch",
+                   "max_batched_tokens", "slo", "seed"});
+  static const std::vector<std::string> kPlan =
+      with_common({"workload", "rate", "prompt", "output", "slo", "headroom", "max_devices",
+                   "objective", "requests"});
+  static const std::vector<std::string> kCompare =
+      with_common({"volume", "mix", "cached", "api", "utilization", "rent", "as_of", "prompt",
+                   "output", "usd_per_hour", "purchase_usd"});
+  if (e == "estimate") return kEstimate;
+  if (e == "serve") return kServe;
+  if (e == "plan") return kPlan;
+  return kCompare;
+}
+
+std::optional<Study> Study::prepare(const schema::StudySpec& spec, const schema::Catalog& catalog,
+                                    const schema::PriceCatalog& prices, core::Diagnostics& d) {
+  const std::size_t before = d.error_count();
+  Study s;
+  s.spec_ = spec;
+  s.catalog_ = &catalog;
+  s.prices_ = &prices;
+  s.base_dir_ = std::filesystem::path(spec.origin_path).parent_path().string();
+  const auto& keys = study_keys(spec.evaluate);
+  std::map<std::string, core::SourceLocation> seen;
+  auto check_axis = [&](const schema::StudyAxis& a, const char* where) {
+    if (std::find(keys.begin(), keys.end(), a.key) == keys.end()) {
+      d.error(a.where, std::string(where) + "." + a.key,
+              fmt::format("'{}' is not an option of `{}`{}", a.key, spec.evaluate,
+                          core::did_you_mean(a.key, keys)));
+      return;
+    }
+    if (auto it = seen.find(a.key); it != seen.end()) {
+      d.error(a.where, std::string(where) + "." + a.key,
+              fmt::format("'{}' is set twice (also at line {})", a.key, it->second.line));
+      return;
+    }
+    seen[a.key] = a.where;
+    for (const auto& v : a.values) {
+      const std::string& t = v.text;
+      const std::string path = std::string(where) + "." + a.key;
+      if (a.key == "model") {
+        if (!schema::find_model(catalog, t))
+          d.error(v.where, path,
+                  fmt::format("unknown model '{}'{}", t,
+                              core::did_you_mean(t, schema::model_names(catalog))));
+      } else if (a.key == "hardware") {
+        if (!schema::find_hardware(catalog, t))
+          d.error(v.where, path,
+                  fmt::format("unknown hardware '{}'{}", t,
+                              core::did_you_mean(t, schema::hardware_names(catalog))));
+      } else if (a.key == "weights") {
+        if (!core::parse_weight_scheme(t))
+          d.error(v.where, path,
+                  fmt::format("unknown weight scheme '{}'{}", t,
+                              core::did_you_mean(t, core::weight_scheme_names())));
+      } else if (a.key == "kv" || a.key == "activations") {
+        if (!core::parse_dtype(t)) d.error(v.where, path, fmt::format("unknown dtype '{}'", t));
+      } else if (a.key == "workload") {
+        std::filesystem::path p(t);
+        if (p.is_relative()) p = std::filesystem::path(s.base_dir_) / p;
+        core::Diagnostics wd;
+        if (!schema::load_workload(p.string(), wd)) {
+          d.error(v.where, path, fmt::format("workload '{}' does not load:", t));
+          d.append(wd);
+        }
+      } else if (a.key == "slo") {
+        std::string why;
+        if (!parse_slo(t, &why)) d.error(v.where, path, why);
+      } else if (a.key == "api") {
+        if (!schema::find_api_model(prices, t, ""))
+          d.error(v.where, path,
+                  fmt::format("no API model '{}'{}", t,
+                              core::did_you_mean(t, schema::api_model_names(prices, ""))));
+      } else if (a.key == "volume") {
+        if (!core::parse_tokens_per_month(t))
+          d.error(v.where, path, fmt::format("'{}' is not a monthly volume (e.g. 2e9)", t));
+      } else if (a.key == "rate") {
+        if (!core::parse_rate_per_s(t))
+          d.error(v.where, path, fmt::format("'{}' is not a rate", t));
+      } else if (a.key == "mix") {
+        if (!core::parse_mix(t)) d.error(v.where, path, fmt::format("'{}' is not IN:OUT", t));
+      } else if (a.key == "rent") {
+        if (t != "on-demand" && t != "reserved-1y" && t != "reserved-3y" && t != "spot")
+          d.error(v.where, path, "one of: on-demand, reserved-1y, reserved-3y, spot");
+      } else if (a.key == "objective") {
+        if (t != "cost" && t != "devices" && t != "latency")
+          d.error(v.where, path, "one of: cost, devices, latency");
+      } else if (a.key == "as_of") {
+        if (t.size() != 10) d.error(v.where, path, "a date YYYY-MM-DD");
+      } else if (is_number_key(a.key)) {
+        const double x = num(t);
+        if (!std::isfinite(x) || x < 0 || x > 1e15)
+          d.error(v.where, path, fmt::format("'{}' is not a number >= 0", t));
+      }
+    }
+  };
+  for (const auto& a : spec.base) {
+    check_axis(a, "base");
+    if (!a.values.empty()) s.base_[a.key] = a.values[0].text;
+  }
+  for (const auto& group : {&spec.grid, &spec.ranges})
+    for (const auto& a : *group) {
+      check_axis(a, "sweep");
+      Axis ax{a.key, {}};
+      for (const auto& v : a.values) ax.values.push_back(v.text);
+      s.product_.push_back(std::move(ax));
+    }
+  for (const auto& a : spec.zip) {
+    check_axis(a, "sweep.zip");
+    Axis ax{a.key, {}};
+    for (const auto& v : a.values) ax.values.push_back(v.text);
+    s.zip_len_ = ax.values.size();
+    s.zip_.push_back(std::move(ax));
+  }
+  for (const char* required : {"model", "hardware"})
+    if (!seen.count(required))
+      d.error({spec.origin_path, 0, 0}, std::string("base.") + required,
+              "required: give it in base or sweep");
+  if (spec.evaluate == "compare" && !seen.count("volume"))
+    d.error({spec.origin_path, 0, 0}, "base.volume", "required by compare");
+  if (spec.evaluate == "compare" && !seen.count("api"))
+    d.error({spec.origin_path, 0, 0}, "base.api", "required by compare (one API per point)");
+  if ((spec.evaluate == "plan") && !seen.count("slo"))
+    d.error({spec.origin_path, 0, 0}, "base.slo", "required by plan");
+  // Points: the product of the axes times the zipped length, guarded against overflow.
+  double total = static_cast<double>(s.zip_len_);
+  for (const auto& a : s.product_) total *= static_cast<double>(a.values.size());
+  if (total > 1e12)
+    d.error({spec.origin_path, 0, 0}, "sweep",
+            fmt::format("{:.3g} points is more than a study runs (at most 10^12)", total));
+  s.points_ = static_cast<std::uint64_t>(total);
+  // Columns, then expressions over them.
+  s.columns_ = columns_for(spec.evaluate);
+  s.base_columns_ = s.columns_.size();
+  std::vector<std::string> names;
+  for (const auto& c : s.columns_) names.push_back(c.name);
+  for (const auto& c : spec.constraints) {
+    std::string why;
+    auto e = core::Expression::parse(c.text, names, &why);
+    if (!e)
+      d.error(c.where, "constraints", why);
+    else
+      s.constraints_.push_back(std::move(*e));
+  }
+  for (const auto& dv : spec.derived) {
+    std::string why;
+    auto e = core::Expression::parse(dv.text, names, &why);
+    if (!e) {
+      d.error(dv.where, "derived." + dv.name, why);
+      continue;
+    }
+    s.derived_.push_back(std::move(*e));
+    s.columns_.push_back({dv.name, false, ""});
+    names.push_back(dv.name);  // later derived columns may use it
+  }
+  for (const auto& so : spec.sort)
+    if (std::find(names.begin(), names.end(), so.column) == names.end())
+      d.error(so.where, "sort",
+              fmt::format("no column '{}'{}", so.column, core::did_you_mean(so.column, names)));
+  if (d.error_count() != before) return std::nullopt;
+  return s;
+}
+
+int Study::column_index(const std::string& name) const {
+  for (std::size_t i = 0; i < columns_.size(); ++i)
+    if (columns_[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+std::string Study::value(std::uint64_t point, const std::string& key) const {
+  // Mixed radix: the zipped lists vary fastest, then the product axes from the last.
+  const std::uint64_t zi = point % zip_len_;
+  for (const auto& z : zip_)
+    if (z.key == key) return z.values[zi];
+  std::uint64_t rest = point / zip_len_;
+  for (std::size_t i = product_.size(); i-- > 0;) {
+    const auto n = static_cast<std::uint64_t>(product_[i].values.size());
+    const std::uint64_t idx = rest % n;
+    rest /= n;
+    if (product_[i].key == key) return product_[i].values[idx];
+  }
+  auto it = base_.find(key);
+  return it == base_.end() ? std::string() : it->second;
+}
+
+std::map<std::string, std::string> Study::parameters(std::uint64_t point) const {
+  std::map<std::string, std::string> out = base_;
+  for (const auto& a : product_) out[a.key] = value(point, a.key);
+  for (const auto& z : zip_) out[z.key] = value(point, z.key);
+  return out;
+}
+
+void Study::evaluate(std::uint64_t begin, std::uint64_t end, StudyCache& cache,
+                     const std::function<void(StudyRow&&)>& sink) const {
+  for (std::uint64_t p = begin; p < end && p < points_; ++p) {
+    StudyRow row;
+    row.point = p;
+    row.num.assign(columns_.size(), kNaN);
+    row.text.assign(columns_.size(), std::string());
+    if (!evaluate_point(p, cache, row)) continue;
+    for (std::size_t i = 0; i < derived_.size(); ++i)
+      row.num[base_columns_ + i] =
+          derived_[i].evaluate(std::span<const double>(row.num.data(), base_columns_ + i));
+    bool pass = true;
+    for (const auto& c : constraints_) {
+      const double v = c.evaluate(std::span<const double>(row.num.data(), base_columns_));
+      pass = pass && std::isfinite(v) && v != 0.0;
+    }
+    if (pass) sink(std::move(row));
+  }
+}
+
+bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row) const {
+  auto get = [&](const char* key, const char* dflt) {
+    std::string v = value(point, key);
+    return v.empty() ? std::string(dflt) : v;
+  };
+  auto getn = [&](const char* key, double dflt) {
+    const std::string v = value(point, key);
+    return v.empty() ? dflt : num(v);
+  };
+  const schema::ModelSpec* model = schema::find_model(*catalog_, get("model", ""));
+  const schema::HardwareSpec* hw = schema::find_hardware(*catalog_, get("hardware", ""));
+  if (!model || !hw) return false;
+  PerfSetup ps;
+  ps.model = model;
+  ps.hardware = hw;
+  ps.weights = *core::parse_weight_scheme(get("weights", "bf16"));
+  ps.kv = *core::parse_dtype(get("kv", "f16"));
+  ps.activations = *core::parse_dtype(get("activations", "f16"));
+  ps.par = {static_cast<std::int64_t>(getn("tp", 1)), static_cast<std::int64_t>(getn("pp", 1))};
+  ps.ep = static_cast<std::int64_t>(getn("ep", 1));
+  const double ce = getn("compute_eff", kNaN), me = getn("memory_eff", kNaN);
+  if (std::isfinite(ce)) ps.overrides.compute = ce;
+  if (std::isfinite(me)) ps.overrides.memory = me;
+  if (!check_parallelism(model->arch, ps.par).empty() || ps.par.tp < 1 || ps.par.pp < 1)
+    return false;  // not a valid layout for this model: no row
+  const std::string key = fmt::format(
+      "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", model->id, hw->id, ps.weights.name, core::name(ps.kv),
+      core::name(ps.activations), ps.par.tp, ps.par.pp, ps.ep, ce, me);
+  auto& slot = cache.perf[key];
+  if (!slot) slot = std::make_shared<const PerfModel>(ps);
+  const PerfModel& pm = *slot;
+  const double devices = static_cast<double>(ps.par.devices());
+  auto set = [&](const char* col, double v) {
+    const int i = column_index(col);
+    if (i >= 0) row.num[static_cast<std::size_t>(i)] = std::isfinite(v) ? v : kNaN;
+  };
+  auto set_text = [&](const char* col, const std::string& v) {
+    const int i = column_index(col);
+    if (i >= 0) row.text[static_cast<std::size_t>(i)] = v;
+  };
+  set_text("model", model->id);
+  set_text("hardware", hw->short_name);
+  set_text("weights", ps.weights.name);
+  set_text("kv", std::string(core::name(ps.kv)));
+  set("tp", static_cast<double>(ps.par.tp));
+  set("pp", static_cast<double>(ps.par.pp));
+  set("devices", devices);
+  const auto rent =
+      schema::cheapest_rental(*prices_, hw->short_name, schema::RentalTerm::kOnDemand);
+  const double usd_per_hour = rent ? rent->usd_per_hour * devices : kNaN;
+  auto workload = [&]() -> std::shared_ptr<const schema::Workload> {
+    const std::string w = value(point, "workload");
+    if (w.empty()) {
+      auto fixed = std::make_shared<schema::Workload>();
+      fixed->id = "fixed";
+      fixed->prompt.kind = fixed->output.kind = schema::LengthKind::kFixed;
+      fixed->prompt.value = getn("prompt", 512);
+      fixed->output.value = getn("output", 256);
+      fixed->rate_per_s = 1;
+      if (auto r = core::parse_rate_per_s(get("rate", "1"))) fixed->rate_per_s = *r;
+      return fixed;
+    }
+    auto& ws = cache.workloads[w];
+    if (!ws) {
+      std::filesystem::path p(w);
+      if (p.is_relative()) p = std::filesystem::path(base_dir_) / p;
+      core::Diagnostics wd;
+      if (auto loaded = schema::load_workload(p.string(), wd))
+        ws = std::make_shared<schema::Workload>(std::move(*loaded));
+    }
+    return ws;
+  };
+
+  if (spec_.evaluate == "estimate") {
+    const double batch = getn("batch", 1), prompt = getn("prompt", 512),
+                 output = getn("output", 256);
+    if (!(batch >= 1 && prompt >= 1 && output >= 1)) return false;
+    const Performance p = pm.evaluate(batch, prompt, output);
+    set("batch", batch);
+    set("prompt", prompt);
+    set("output", output);
+    set("fits", p.fits ? 1 : 0);
+    const auto ctx = static_cast<std::int64_t>(prompt + output);
+    const double w =
+        static_cast<double>(weights_bytes_per_device(*model, ps.weights, ps.par, false));
+    const double kv =
+        batch * static_cast<double>(kv_bytes_per_device(model->arch, ps.kv, ps.par, ctx));
+    const double act = static_cast<double>(activation_bytes_per_device(
+        model->arch, ps.activations, ps.par, static_cast<std::int64_t>(batch),
+        static_cast<std::int64_t>(prompt)));
+    const double overhead =
+        static_cast<double>(default_overhead(hw->hw_class, hw->memory.capacity_bytes).first);
+    set("weights_gib", w / kGiB);
+    set("kv_cache_gib", kv / kGiB);
+    set("activation_gib", act / kGiB);
+    set("overhead_gib", overhead / kGiB);
+    set("total_gib", p.memory_total_bytes / kGiB);
+    set("capacity_gib", static_cast<double>(hw->memory.capacity_bytes) / kGiB);
+    set("max_batch", p.max_batch);
+    set("ttft_s", p.ttft_s);
+    set("tpot_s", p.tpot_s);
+    set("e2e_s", p.e2e_s);
+    set("prefill_tokens_per_s", p.prefill_tokens_per_s);
+    set("decode_tokens_per_s", p.decode_tokens_per_s);
+    set("output_tokens_per_s", p.output_tokens_per_s);
+    set("output_tokens_per_s_per_device", p.output_tokens_per_s_per_device);
+    set("usd_per_hour", usd_per_hour);
+    set("usd_per_mtok_output", usd_per_hour / (p.output_tokens_per_s * 3600.0) * 1e6);
+    return true;
+  }
+  if (spec_.evaluate == "serve") {
+    auto w = workload();
+    if (!w) return false;
+    MemoryInputs mi;
+    mi.model = model;
+    mi.weights = ps.weights;
+    mi.kv = ps.kv;
+    mi.activations = ps.activations;
+    mi.par = ps.par;
+    mi.capacity_bytes = hw->memory.capacity_bytes;
+    mi.hw_class = hw->hw_class;
+    ServingConfig cfg;
+    cfg.max_batch = static_cast<std::int64_t>(getn("max_batch", 256));
+    cfg.max_batched_tokens = static_cast<std::int64_t>(getn("max_batched_tokens", 8192));
+    cfg.kv_capacity_tokens = kv_token_capacity(mi, cfg.max_batched_tokens);
+    if (cfg.kv_capacity_tokens <= 0) return false;
+    std::optional<double> rate;
+    if (!value(point, "rate").empty()) rate = core::parse_rate_per_s(value(point, "rate"));
+    const double requests =
+        getn("requests", static_cast<double>(std::min<std::int64_t>(w->requests, 2000)));
+    schema::Workload wl = *w;
+    if (!value(point, "seed").empty()) wl.seed = static_cast<std::uint64_t>(getn("seed", 1));
+    Slo slo;
+    std::string why;
+    if (!value(point, "slo").empty()) slo = *parse_slo(value(point, "slo"), &why);
+    const auto reqs = generate_requests(wl, rate, static_cast<std::int64_t>(requests));
+    const ServingResult r = simulate(pm, cfg, reqs, slo);
+    set_text("workload", wl.id);
+    set("rate", rate ? *rate : wl.rate_per_s);
+    set("ttft_p50_s", r.ttft_s.p50);
+    set("ttft_p99_s", r.ttft_s.p99);
+    set("tpot_p50_s", r.tpot_s.p50);
+    set("tpot_p99_s", r.tpot_s.p99);
+    set("e2e_p99_s", r.e2e_s.p99);
+    set("requests_per_s", r.requests_per_s);
+    set("output_tokens_per_s", r.output_tokens_per_s);
+    set("goodput_requests_per_s", r.goodput_requests_per_s);
+    set("slo_met", r.slo_met ? 1 : 0);
+    set("kv_utilization", r.kv_utilization_mean);
+    set("usd_per_hour", usd_per_hour);
+    return true;
+  }
+  if (spec_.evaluate == "plan") {
+    auto w = workload();
+    if (!w) return false;
+    PlanRequest pr;
+    pr.model = model;
+    pr.hardware = {hw};
+    pr.weights = {ps.weights};
+    pr.kv = {ps.kv};
+    pr.max_devices = static_cast<std::int64_t>(getn("max_devices", 8));
+    pr.workload = *w;
+    if (!value(point, "rate").empty())
+      pr.workload.rate_per_s = *core::parse_rate_per_s(value(point, "rate"));
+    std::string why;
+    pr.slo = *parse_slo(value(point, "slo"), &why);
+    pr.headroom = getn("headroom", 0.2);
+    pr.search_requests = static_cast<std::int64_t>(getn("requests", 400));
+    pr.threads = 1;
+    const std::string obj = get("objective", "cost");
+    pr.objective = obj == "devices"   ? Objective::kDevices
+                   : obj == "latency" ? Objective::kLatency
+                                      : Objective::kCost;
+    if (rent) pr.price_per_hour.emplace_back(hw->id, rent->usd_per_hour);
+    const PlanResult res = plan(pr);
+    if (res.ranked.empty()) return false;
+    const PlanCandidate& best = res.ranked.front();
+    set_text("workload", pr.workload.id);
+    set("tp", static_cast<double>(best.tp));
+    set("pp", static_cast<double>(best.pp));
+    set("devices", static_cast<double>(best.devices));
+    set("max_batch", static_cast<double>(best.max_batch));
+    set("max_rate_per_replica", best.max_rate_per_replica);
+    set("replicas", static_cast<double>(best.replicas));
+    set("usd_per_hour", best.usd_per_hour ? *best.usd_per_hour : kNaN);
+    set("usd_per_mtok", best.usd_per_mtok ? *best.usd_per_mtok : kNaN);
+    set("ttft_p99_s", best.at_target.ttft_s.p99);
+    set("tpot_p99_s", best.at_target.tpot_s.p99);
+    return true;
+  }
+  // compare
+  const auto api = schema::find_api_model(*prices_, get("api", ""), get("as_of", ""));
+  const auto vol_tokens = core::parse_tokens_per_month(get("volume", ""));
+  if (!api || !vol_tokens) return false;
+  CostInputs in;
+  in.perf = &pm;
+  in.devices = ps.par.devices();
+  in.prompt_tokens = getn("prompt", 768);
+  in.output_tokens = getn("output", 256);
+  in.utilization = getn("utilization", 0.6);
+  const auto probe = pm.evaluate(1, in.prompt_tokens, in.output_tokens);
+  if (!probe.fits) return false;
+  in.batch = std::min(256.0, probe.max_batch);
+  const std::string term_s = get("rent", "on-demand");
+  const schema::RentalTerm term = term_s == "spot"          ? schema::RentalTerm::kSpot
+                                  : term_s == "reserved-1y" ? schema::RentalTerm::kReserved1y
+                                  : term_s == "reserved-3y" ? schema::RentalTerm::kReserved3y
+                                                            : schema::RentalTerm::kOnDemand;
+  const double user_rent = getn("usd_per_hour", kNaN);
+  if (std::isfinite(user_rent))
+    in.rent_usd_per_device_hour = Sourced{user_rent, "study"};
+  else if (auto rp = schema::cheapest_rental(*prices_, hw->short_name, term))
+    in.rent_usd_per_device_hour = Sourced{rp->usd_per_hour, rp->snapshot->id};
+  std::optional<double> purchase;
+  if (std::isfinite(getn("purchase_usd", kNaN)))
+    purchase = getn("purchase_usd", kNaN);
+  else if (auto item = schema::purchase_price(*prices_, hw->short_name))
+    purchase = item->usd;
+  if (purchase && prices_->assumptions) {
+    const auto& a = *prices_->assumptions;
+    OwnershipCosts o;
+    o.purchase_usd_per_device = {*purchase, ""};
+    o.server_overhead_fraction = {a.at("server_overhead_fraction").value, ""};
+    o.useful_life_years = {a.at("useful_life_years").value, ""};
+    o.idle_power_fraction = {a.at("idle_power_fraction").value, ""};
+    o.pue = {a.at("pue").value, ""};
+    o.electricity_usd_per_kwh = {a.at("electricity_usd_per_kwh").value, ""};
+    o.hosting_usd_per_server_month = {a.at("hosting_usd_per_server_month").value, ""};
+    o.tdp_w = {hw->power.tdp_w, ""};
+    in.own = o;
+  }
+  const CostBreakdown c = compute_cost(in);
+  Volume v;
+  v.tokens_per_month = *vol_tokens;
+  v.input_share = core::parse_mix(get("mix", "3:1")).value_or(0.75);
+  v.cached_share = getn("cached", 0);
+  const ApiPrice ap{api->snapshot->provider + "/" + api->model->id, api->model->input_usd_per_mtok,
+                    api->model->output_usd_per_mtok, api->model->cached_input_usd_per_mtok};
+  const Comparison cmp = compare_with_api(in, c, ap, v);
+  set_text("api", ap.name);
+  set("volume_tokens_per_month", v.tokens_per_month);
+  set("api_monthly_usd", cmp.api_monthly_usd);
+  set("rent_monthly_usd", cmp.rent_monthly_usd.value_or(kNaN));
+  set("own_monthly_usd", cmp.own_monthly_usd.value_or(kNaN));
+  set("replicas", static_cast<double>(cmp.replicas));
+  set("breakeven_rent_tokens_per_month", cmp.breakeven_tokens_per_month_rent.value_or(kNaN));
+  set("breakeven_own_tokens_per_month", cmp.breakeven_tokens_per_month_own.value_or(kNaN));
+  set("buy_vs_rent_months", cmp.buy_vs_rent_months.value_or(kNaN));
+  set("min_utilization_rent", cmp.min_utilization_rent.value_or(kNaN));
+  set("ttft_s", c.ttft_s);
+  set("output_tokens_per_s_per_request", c.output_tokens_per_s_per_request);
+  return true;
+}
+
+}  // namespace llmsizer::estimator
