@@ -56,7 +56,7 @@ Pricing prices_for(const schema::HardwareSpec& hw, const schema::PriceCatalog& p
   Pricing p;
   if (o.usd_per_hour) {
     p.rent = estimator::Sourced{*o.usd_per_hour, "user (--usd-per-hour)"};
-  } else if (auto r = schema::cheapest_rental(pc, hw.short_name, term)) {
+  } else if (auto r = schema::cheapest_rental(pc, hw.short_name, term, o.as_of)) {
     p.rent = estimator::Sourced{
         r->usd_per_hour,
         fmt::format("{} {} / {} devices, {}", r->snapshot->provider, r->offer->instance,

@@ -187,7 +187,13 @@ std::optional<Study> Study::prepare(const schema::StudySpec& spec, const schema:
         std::string why;
         if (!parse_slo(t, &why)) d.error(v.where, path, why);
       } else if (a.key == "api") {
-        if (!schema::find_api_model(prices, t, ""))
+        // Any snapshot will do here; the point's as_of picks the one it uses.
+        bool known = false;
+        for (const auto& snap : prices.apis)
+          for (const auto& m : snap.models)
+            known = known || core::to_lower(snap.provider + "/" + m.id) == core::to_lower(t) ||
+                    core::to_lower(m.id) == core::to_lower(t);
+        if (!known)
           d.error(v.where, path,
                   fmt::format("no API model '{}'{}", t,
                               core::did_you_mean(t, schema::api_model_names(prices, ""))));
@@ -541,7 +547,7 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
   const double user_rent = getn("usd_per_hour", kNaN);
   if (std::isfinite(user_rent))
     in.rent_usd_per_device_hour = Sourced{user_rent, "study"};
-  else if (auto rp = schema::cheapest_rental(*prices_, hw->short_name, term))
+  else if (auto rp = schema::cheapest_rental(*prices_, hw->short_name, term, get("as_of", "")))
     in.rent_usd_per_device_hour = Sourced{rp->usd_per_hour, rp->snapshot->id};
   std::optional<double> purchase;
   if (std::isfinite(getn("purchase_usd", kNaN)))

@@ -270,9 +270,10 @@ std::vector<std::string> api_model_names(const PriceCatalog& c, const std::strin
 }
 
 std::optional<DevicePrice> cheapest_rental(const PriceCatalog& c, const std::string& hardware,
-                                           RentalTerm term) {
+                                           RentalTerm term, const std::string& as_of) {
   std::map<std::string, const CloudPricing*> newest;
   for (const auto& cp : c.clouds) {
+    if (!as_of.empty() && cp.as_of > as_of) continue;
     auto& slot = newest[cp.provider];
     if (!slot || cp.as_of > slot->as_of) slot = &cp;
   }

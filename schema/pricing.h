@@ -132,8 +132,9 @@ struct DevicePrice {
   const CloudOffer* offer = nullptr;
 };
 enum class RentalTerm { kOnDemand, kReserved1y, kReserved3y, kSpot };
+// as_of: only snapshots not after this date ("" = all), the newest per provider.
 std::optional<DevicePrice> cheapest_rental(const PriceCatalog& c, const std::string& hardware,
-                                           RentalTerm term);
+                                           RentalTerm term, const std::string& as_of = "");
 std::optional<PurchaseItem> purchase_price(const PriceCatalog& c, const std::string& hardware);
 
 }  // namespace llmsizer::schema

@@ -114,7 +114,7 @@ std::string truncate(std::string_view s, std::size_t max_chars) {
 }
 
 std::size_t chars_fitting(double width_px, double font_size) {
-  const double n = std::floor(width_px / (font_size * kCharWidth));
+  const double n = std::floor(width_px / (font_size * kCharWidth) + 1e-6);
   return n < 2 ? std::size_t{2} : static_cast<std::size_t>(std::min(n, 1000.0));
 }
 

@@ -170,6 +170,36 @@ TEST_CASE("optionally write the example charts", "[svg]") {
       << render_line_chart(example_line_chart());
   std::ofstream(std::string(dir) + "/llmsizer_bar_chart.svg")
       << render_stacked_bars(example_bar_chart());
+
+  // Crowded bars (rotated labels), a log-log scatter with a front, and an empty chart.
+  SvgBarChart crowded = example_bar_chart();
+  crowded.title = "Memory per device across 14 configurations";
+  crowded.limit.reset();
+  for (int i = 0; i < 9; ++i) {
+    crowded.bars.push_back({"config-" + std::to_string(i) + " TP=" + std::to_string(1 << (i % 4)),
+                            {40.0 / (1 + i % 4), 12.0 + i, 2.0, 2.0}});
+  }
+  std::ofstream(std::string(dir) + "/llmsizer_bar_crowded.svg") << render_stacked_bars(crowded);
+
+  SvgChart scatter;
+  scatter.title = "Throughput vs cost, all candidate deployments";
+  scatter.x_label = "cost per hour ($)";
+  scatter.y_label = "seconds per 1M tokens (s)";
+  scatter.log_x = scatter.log_y = true;
+  std::vector<double> xs, ys;
+  for (int i = 0; i < 30; ++i) {
+    xs.push_back(0.8 * std::pow(1.25, i % 15) * (1 + 0.3 * (i / 15)));
+    ys.push_back(4000 / std::pow(1.3, i % 15) * (1 + 0.7 * ((i * 7) % 5) / 5.0));
+  }
+  std::vector<double> fx, fy;
+  for (const auto i : pareto_front(xs, ys)) {
+    fx.push_back(xs[i]);
+    fy.push_back(ys[i]);
+  }
+  scatter.series = {series("candidates", xs, ys, SvgSeries::Style::kPoints),
+                    series("Pareto front", fx, fy, SvgSeries::Style::kLine)};
+  std::ofstream(std::string(dir) + "/llmsizer_scatter.svg") << render_line_chart(scatter);
+  std::ofstream(std::string(dir) + "/llmsizer_empty.svg") << render_line_chart(SvgChart{});
 }
 
 TEST_CASE("text is XML-escaped and long labels are truncated", "[svg]") {
