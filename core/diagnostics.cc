@@ -95,7 +95,9 @@ std::vector<std::string> closest_matches(std::string_view name,
   for (const auto& c : candidates) {
     std::size_t dist = edit_distance(lname, c);
     const std::string lc = to_lower(c);
-    if (!lname.empty() && lname.size() >= 3 && lc.find(lname) != std::string::npos) {
+    // One contains the other ("llama-2-7" in "llama-2-7b", "batch" in "batchsize").
+    if ((lname.size() >= 3 && lc.find(lname) != std::string::npos) ||
+        (lc.size() >= 4 && lname.find(lc) != std::string::npos)) {
       dist = std::min(dist, std::size_t{1});
     }
     if (dist <= limit) scored.emplace_back(dist, c);

@@ -23,6 +23,115 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
+// Every column evaluate_point() sets, by name; Study::prepare maps each to its index.
+namespace col {
+enum Id : int {
+  activation_gib,
+  api,
+  api_monthly_usd,
+  batch,
+  breakeven_own_tokens_per_month,
+  breakeven_rent_tokens_per_month,
+  buy_vs_rent_months,
+  capacity_gib,
+  decode_tokens_per_s,
+  devices,
+  e2e_p99_s,
+  e2e_s,
+  fits,
+  goodput_requests_per_s,
+  hardware,
+  kv,
+  kv_cache_gib,
+  kv_utilization,
+  max_batch,
+  max_rate_per_replica,
+  min_utilization_rent,
+  model,
+  output,
+  output_tokens_per_s,
+  output_tokens_per_s_per_device,
+  output_tokens_per_s_per_request,
+  overhead_gib,
+  own_monthly_usd,
+  pp,
+  prefill_tokens_per_s,
+  prompt,
+  rate,
+  rent_monthly_usd,
+  replicas,
+  requests_per_s,
+  slo_met,
+  total_gib,
+  tp,
+  tpot_p50_s,
+  tpot_p99_s,
+  tpot_s,
+  ttft_p50_s,
+  ttft_p99_s,
+  ttft_s,
+  usd_per_hour,
+  usd_per_mtok,
+  usd_per_mtok_output,
+  volume_tokens_per_month,
+  weights,
+  weights_gib,
+  workload,
+  kCount
+};
+constexpr const char* kNames[] = {"activation_gib",
+                                  "api",
+                                  "api_monthly_usd",
+                                  "batch",
+                                  "breakeven_own_tokens_per_month",
+                                  "breakeven_rent_tokens_per_month",
+                                  "buy_vs_rent_months",
+                                  "capacity_gib",
+                                  "decode_tokens_per_s",
+                                  "devices",
+                                  "e2e_p99_s",
+                                  "e2e_s",
+                                  "fits",
+                                  "goodput_requests_per_s",
+                                  "hardware",
+                                  "kv",
+                                  "kv_cache_gib",
+                                  "kv_utilization",
+                                  "max_batch",
+                                  "max_rate_per_replica",
+                                  "min_utilization_rent",
+                                  "model",
+                                  "output",
+                                  "output_tokens_per_s",
+                                  "output_tokens_per_s_per_device",
+                                  "output_tokens_per_s_per_request",
+                                  "overhead_gib",
+                                  "own_monthly_usd",
+                                  "pp",
+                                  "prefill_tokens_per_s",
+                                  "prompt",
+                                  "rate",
+                                  "rent_monthly_usd",
+                                  "replicas",
+                                  "requests_per_s",
+                                  "slo_met",
+                                  "total_gib",
+                                  "tp",
+                                  "tpot_p50_s",
+                                  "tpot_p99_s",
+                                  "tpot_s",
+                                  "ttft_p50_s",
+                                  "ttft_p99_s",
+                                  "ttft_s",
+                                  "usd_per_hour",
+                                  "usd_per_mtok",
+                                  "usd_per_mtok_output",
+                                  "volume_tokens_per_month",
+                                  "weights",
+                                  "weights_gib",
+                                  "workload"};
+}  // namespace col
+
 const std::vector<std::string> kCommon = {"model",       "hardware",  "weights", "kv",
                                           "activations", "tp",        "pp",      "ep",
                                           "compute_eff", "memory_eff"};
@@ -112,6 +221,41 @@ double num(const std::string& s) {
   return end == s.c_str() + s.size() ? v : kNaN;
 }
 
+// Shell-style match: '*' any run, '?' one character.
+bool glob_match(const char* p, const char* t) {
+  if (*p == '\0') return *t == '\0';
+  if (*p == '*') return glob_match(p + 1, t) || (*t != '\0' && glob_match(p, t + 1));
+  if (*t == '\0') return false;
+  return (*p == '?' || *p == *t) && glob_match(p + 1, t + 1);
+}
+
+// A model or hardware value with '*' or '?' stands for every catalog name it matches
+// (catalog ids for models, short names for hardware), in catalog order.
+std::vector<std::string> expand_names(const schema::StudyAxis& a, const schema::Catalog& c,
+                                      core::Diagnostics& d) {
+  std::vector<std::string> out;
+  for (const auto& v : a.values) {
+    if ((a.key != "model" && a.key != "hardware") ||
+        v.text.find_first_of("*?") == std::string::npos) {
+      out.push_back(v.text);
+      continue;
+    }
+    std::size_t matched = 0;
+    if (a.key == "model") {
+      for (const auto& m : c.models)
+        if (glob_match(v.text.c_str(), m.id.c_str())) out.push_back(m.id), ++matched;
+    } else {
+      for (const auto& h : c.hardware)
+        if (glob_match(v.text.c_str(), h.short_name.c_str()))
+          out.push_back(h.short_name), ++matched;
+    }
+    if (matched == 0)
+      d.error(v.where, "sweep." + a.key,
+              fmt::format("the pattern '{}' matches no catalog name", v.text));
+  }
+  return out;
+}
+
 }  // namespace
 
 const std::vector<std::string>& study_keys(const std::string& e) {
@@ -142,7 +286,17 @@ std::optional<Study> Study::prepare(const schema::StudySpec& spec, const schema:
   s.base_dir_ = std::filesystem::path(spec.origin_path).parent_path().string();
   const auto& keys = study_keys(spec.evaluate);
   std::map<std::string, core::SourceLocation> seen;
-  auto check_axis = [&](const schema::StudyAxis& a, const char* where) {
+  auto check_axis = [&](const schema::StudyAxis& a_in, const char* where) {
+    // Patterns expand to catalog names first; each name is then checked like any value.
+    schema::StudyAxis a = a_in;
+    bool pattern = false;
+    for (const auto& v : a_in.values)
+      pattern = pattern || v.text.find_first_of("*?") != std::string::npos;
+    if (pattern) {
+      core::Diagnostics quiet;  // a pattern matching nothing is reported where it is expanded
+      a.values.clear();
+      for (const auto& n : expand_names(a_in, catalog, quiet)) a.values.push_back({n, a_in.where});
+    }
     if (std::find(keys.begin(), keys.end(), a.key) == keys.end()) {
       d.error(a.where, std::string(where) + "." + a.key,
               fmt::format("'{}' is not an option of `{}`{}", a.key, spec.evaluate,
@@ -227,14 +381,17 @@ std::optional<Study> Study::prepare(const schema::StudySpec& spec, const schema:
   for (const auto& group : {&spec.grid, &spec.ranges})
     for (const auto& a : *group) {
       check_axis(a, "sweep");
-      Axis ax{a.key, {}};
-      for (const auto& v : a.values) ax.values.push_back(v.text);
-      s.product_.push_back(std::move(ax));
+      s.product_.push_back(Axis{a.key, expand_names(a, catalog, d)});
     }
   for (const auto& a : spec.zip) {
     check_axis(a, "sweep.zip");
     Axis ax{a.key, {}};
-    for (const auto& v : a.values) ax.values.push_back(v.text);
+    for (const auto& v : a.values) {
+      if (v.text.find_first_of("*?") != std::string::npos)
+        d.error(v.where, "sweep.zip." + a.key,
+                "patterns are not allowed in zipped lists (their lengths must match); use grid");
+      ax.values.push_back(v.text);
+    }
     s.zip_len_ = ax.values.size();
     s.zip_.push_back(std::move(ax));
   }
@@ -283,6 +440,7 @@ std::optional<Study> Study::prepare(const schema::StudySpec& spec, const schema:
     if (std::find(names.begin(), names.end(), so.column) == names.end())
       d.error(so.where, "sort",
               fmt::format("no column '{}'{}", so.column, core::did_you_mean(so.column, names)));
+  for (int c = 0; c < col::kCount; ++c) s.col_.push_back(s.column_index(col::kNames[c]));
   if (d.error_count() != before) return std::nullopt;
   return s;
 }
@@ -293,7 +451,8 @@ int Study::column_index(const std::string& name) const {
   return -1;
 }
 
-std::string Study::value(std::uint64_t point, const std::string& key) const {
+const std::string& Study::value(std::uint64_t point, const std::string& key) const {
+  static const std::string kEmpty;
   // Mixed radix: the zipped lists vary fastest, then the product axes from the last.
   const std::uint64_t zi = point % zip_len_;
   for (const auto& z : zip_)
@@ -306,7 +465,7 @@ std::string Study::value(std::uint64_t point, const std::string& key) const {
     if (product_[i].key == key) return product_[i].values[idx];
   }
   auto it = base_.find(key);
-  return it == base_.end() ? std::string() : it->second;
+  return it == base_.end() ? kEmpty : it->second;
 }
 
 std::map<std::string, std::string> Study::parameters(std::uint64_t point) const {
@@ -338,51 +497,75 @@ void Study::evaluate(std::uint64_t begin, std::uint64_t end, StudyCache& cache,
 
 bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row) const {
   auto get = [&](const char* key, const char* dflt) {
-    std::string v = value(point, key);
+    const std::string& v = value(point, key);
     return v.empty() ? std::string(dflt) : v;
   };
   auto getn = [&](const char* key, double dflt) {
-    const std::string v = value(point, key);
+    const std::string& v = value(point, key);
     return v.empty() ? dflt : num(v);
   };
-  const schema::ModelSpec* model = schema::find_model(*catalog_, get("model", ""));
-  const schema::HardwareSpec* hw = schema::find_hardware(*catalog_, get("hardware", ""));
-  if (!model || !hw) return false;
-  PerfSetup ps;
-  ps.model = model;
-  ps.hardware = hw;
-  ps.weights = *core::parse_weight_scheme(get("weights", "bf16"));
-  ps.kv = *core::parse_dtype(get("kv", "f16"));
-  ps.activations = *core::parse_dtype(get("activations", "f16"));
-  ps.par = {static_cast<std::int64_t>(getn("tp", 1)), static_cast<std::int64_t>(getn("pp", 1))};
-  ps.ep = static_cast<std::int64_t>(getn("ep", 1));
-  const double ce = getn("compute_eff", kNaN), me = getn("memory_eff", kNaN);
-  if (std::isfinite(ce)) ps.overrides.compute = ce;
-  if (std::isfinite(me)) ps.overrides.memory = me;
-  if (!check_parallelism(model->arch, ps.par).empty() || ps.par.tp < 1 || ps.par.pp < 1)
-    return false;  // not a valid layout for this model: no row
-  const std::string key = fmt::format(
-      "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", model->id, hw->id, ps.weights.name, core::name(ps.kv),
-      core::name(ps.activations), ps.par.tp, ps.par.pp, ps.ep, ce, me);
+  // The structural parameters select a prepared model; everything derived from them alone
+  // (names resolved, weight placement, overhead) is cached with it.
+  static const char* const kStruct[] = {"model",       "hardware",  "weights", "kv",
+                                        "activations", "tp",        "pp",      "ep",
+                                        "compute_eff", "memory_eff"};
+  std::string key;
+  for (const char* k : kStruct) {
+    key += value(point, k);
+    key += '|';
+  }
   auto& slot = cache.perf[key];
-  if (!slot) slot = std::make_shared<const PerfModel>(ps);
-  const PerfModel& pm = *slot;
+  if (!slot) {
+    auto entry = std::make_shared<StudyCache::Prepared>();
+    entry->model = schema::find_model(*catalog_, get("model", ""));
+    entry->hardware = schema::find_hardware(*catalog_, get("hardware", ""));
+    PerfSetup& ps = entry->setup;
+    ps.model = entry->model;
+    ps.hardware = entry->hardware;
+    ps.weights = *core::parse_weight_scheme(get("weights", "bf16"));
+    ps.kv = *core::parse_dtype(get("kv", "f16"));
+    ps.activations = *core::parse_dtype(get("activations", "f16"));
+    ps.par = {static_cast<std::int64_t>(getn("tp", 1)), static_cast<std::int64_t>(getn("pp", 1))};
+    ps.ep = static_cast<std::int64_t>(getn("ep", 1));
+    const double ce = getn("compute_eff", kNaN), me = getn("memory_eff", kNaN);
+    if (std::isfinite(ce)) ps.overrides.compute = ce;
+    if (std::isfinite(me)) ps.overrides.memory = me;
+    entry->valid = entry->model && entry->hardware && ps.par.tp >= 1 && ps.par.pp >= 1 &&
+                   check_parallelism(entry->model->arch, ps.par).empty();
+    if (entry->valid) {
+      entry->perf = std::make_shared<const PerfModel>(ps);
+      entry->weights_bytes =
+          static_cast<double>(weights_bytes_per_device(*entry->model, ps.weights, ps.par, false));
+      entry->overhead_bytes = static_cast<double>(
+          default_overhead(entry->hardware->hw_class, entry->hardware->memory.capacity_bytes)
+              .first);
+      const auto rent = schema::cheapest_rental(*prices_, entry->hardware->short_name,
+                                                schema::RentalTerm::kOnDemand);
+      entry->rent_usd_per_device_hour = rent ? rent->usd_per_hour : kNaN;
+    }
+    slot = std::move(entry);
+  }
+  if (!slot->valid) return false;  // not a valid layout for this model: no row
+  const schema::ModelSpec* model = slot->model;
+  const schema::HardwareSpec* hw = slot->hardware;
+  const PerfSetup& ps = slot->setup;
+  const PerfModel& pm = *slot->perf;
   const double devices = static_cast<double>(ps.par.devices());
-  auto set = [&](const char* col, double v) {
-    const int i = column_index(col);
+  auto set = [&](col::Id c, double v) {
+    const int i = col_[static_cast<std::size_t>(c)];
     if (i >= 0) row.num[static_cast<std::size_t>(i)] = std::isfinite(v) ? v : kNaN;
   };
-  auto set_text = [&](const char* col, const std::string& v) {
-    const int i = column_index(col);
+  auto set_text = [&](col::Id c, const std::string& v) {
+    const int i = col_[static_cast<std::size_t>(c)];
     if (i >= 0) row.text[static_cast<std::size_t>(i)] = v;
   };
-  set_text("model", model->id);
-  set_text("hardware", hw->short_name);
-  set_text("weights", ps.weights.name);
-  set_text("kv", std::string(core::name(ps.kv)));
-  set("tp", static_cast<double>(ps.par.tp));
-  set("pp", static_cast<double>(ps.par.pp));
-  set("devices", devices);
+  set_text(col::model, model->id);
+  set_text(col::hardware, hw->short_name);
+  set_text(col::weights, ps.weights.name);
+  set_text(col::kv, std::string(core::name(ps.kv)));
+  set(col::tp, static_cast<double>(ps.par.tp));
+  set(col::pp, static_cast<double>(ps.par.pp));
+  set(col::devices, devices);
   const auto rent =
       schema::cheapest_rental(*prices_, hw->short_name, schema::RentalTerm::kOnDemand);
   const double usd_per_hour = rent ? rent->usd_per_hour * devices : kNaN;
@@ -414,10 +597,10 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
                  output = getn("output", 256);
     if (!(batch >= 1 && prompt >= 1 && output >= 1)) return false;
     const Performance p = pm.evaluate(batch, prompt, output);
-    set("batch", batch);
-    set("prompt", prompt);
-    set("output", output);
-    set("fits", p.fits ? 1 : 0);
+    set(col::batch, batch);
+    set(col::prompt, prompt);
+    set(col::output, output);
+    set(col::fits, p.fits ? 1 : 0);
     const auto ctx = static_cast<std::int64_t>(prompt + output);
     const double w =
         static_cast<double>(weights_bytes_per_device(*model, ps.weights, ps.par, false));
@@ -428,22 +611,22 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
         static_cast<std::int64_t>(prompt)));
     const double overhead =
         static_cast<double>(default_overhead(hw->hw_class, hw->memory.capacity_bytes).first);
-    set("weights_gib", w / kGiB);
-    set("kv_cache_gib", kv / kGiB);
-    set("activation_gib", act / kGiB);
-    set("overhead_gib", overhead / kGiB);
-    set("total_gib", p.memory_total_bytes / kGiB);
-    set("capacity_gib", static_cast<double>(hw->memory.capacity_bytes) / kGiB);
-    set("max_batch", p.max_batch);
-    set("ttft_s", p.ttft_s);
-    set("tpot_s", p.tpot_s);
-    set("e2e_s", p.e2e_s);
-    set("prefill_tokens_per_s", p.prefill_tokens_per_s);
-    set("decode_tokens_per_s", p.decode_tokens_per_s);
-    set("output_tokens_per_s", p.output_tokens_per_s);
-    set("output_tokens_per_s_per_device", p.output_tokens_per_s_per_device);
-    set("usd_per_hour", usd_per_hour);
-    set("usd_per_mtok_output", usd_per_hour / (p.output_tokens_per_s * 3600.0) * 1e6);
+    set(col::weights_gib, w / kGiB);
+    set(col::kv_cache_gib, kv / kGiB);
+    set(col::activation_gib, act / kGiB);
+    set(col::overhead_gib, overhead / kGiB);
+    set(col::total_gib, p.memory_total_bytes / kGiB);
+    set(col::capacity_gib, static_cast<double>(hw->memory.capacity_bytes) / kGiB);
+    set(col::max_batch, p.max_batch);
+    set(col::ttft_s, p.ttft_s);
+    set(col::tpot_s, p.tpot_s);
+    set(col::e2e_s, p.e2e_s);
+    set(col::prefill_tokens_per_s, p.prefill_tokens_per_s);
+    set(col::decode_tokens_per_s, p.decode_tokens_per_s);
+    set(col::output_tokens_per_s, p.output_tokens_per_s);
+    set(col::output_tokens_per_s_per_device, p.output_tokens_per_s_per_device);
+    set(col::usd_per_hour, usd_per_hour);
+    set(col::usd_per_mtok_output, usd_per_hour / (p.output_tokens_per_s * 3600.0) * 1e6);
     return true;
   }
   if (spec_.evaluate == "serve") {
@@ -473,19 +656,19 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
     if (!value(point, "slo").empty()) slo = *parse_slo(value(point, "slo"), &why);
     const auto reqs = generate_requests(wl, rate, static_cast<std::int64_t>(requests));
     const ServingResult r = simulate(pm, cfg, reqs, slo);
-    set_text("workload", wl.id);
-    set("rate", rate ? *rate : wl.rate_per_s);
-    set("ttft_p50_s", r.ttft_s.p50);
-    set("ttft_p99_s", r.ttft_s.p99);
-    set("tpot_p50_s", r.tpot_s.p50);
-    set("tpot_p99_s", r.tpot_s.p99);
-    set("e2e_p99_s", r.e2e_s.p99);
-    set("requests_per_s", r.requests_per_s);
-    set("output_tokens_per_s", r.output_tokens_per_s);
-    set("goodput_requests_per_s", r.goodput_requests_per_s);
-    set("slo_met", r.slo_met ? 1 : 0);
-    set("kv_utilization", r.kv_utilization_mean);
-    set("usd_per_hour", usd_per_hour);
+    set_text(col::workload, wl.id);
+    set(col::rate, rate ? *rate : wl.rate_per_s);
+    set(col::ttft_p50_s, r.ttft_s.p50);
+    set(col::ttft_p99_s, r.ttft_s.p99);
+    set(col::tpot_p50_s, r.tpot_s.p50);
+    set(col::tpot_p99_s, r.tpot_s.p99);
+    set(col::e2e_p99_s, r.e2e_s.p99);
+    set(col::requests_per_s, r.requests_per_s);
+    set(col::output_tokens_per_s, r.output_tokens_per_s);
+    set(col::goodput_requests_per_s, r.goodput_requests_per_s);
+    set(col::slo_met, r.slo_met ? 1 : 0);
+    set(col::kv_utilization, r.kv_utilization_mean);
+    set(col::usd_per_hour, usd_per_hour);
     return true;
   }
   if (spec_.evaluate == "plan") {
@@ -509,21 +692,22 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
     pr.objective = obj == "devices"   ? Objective::kDevices
                    : obj == "latency" ? Objective::kLatency
                                       : Objective::kCost;
-    if (rent) pr.price_per_hour.emplace_back(hw->id, rent->usd_per_hour);
+    if (std::isfinite(slot->rent_usd_per_device_hour))
+      pr.price_per_hour.emplace_back(hw->id, slot->rent_usd_per_device_hour);
     const PlanResult res = plan(pr);
     if (res.ranked.empty()) return false;
     const PlanCandidate& best = res.ranked.front();
-    set_text("workload", pr.workload.id);
-    set("tp", static_cast<double>(best.tp));
-    set("pp", static_cast<double>(best.pp));
-    set("devices", static_cast<double>(best.devices));
-    set("max_batch", static_cast<double>(best.max_batch));
-    set("max_rate_per_replica", best.max_rate_per_replica);
-    set("replicas", static_cast<double>(best.replicas));
-    set("usd_per_hour", best.usd_per_hour ? *best.usd_per_hour : kNaN);
-    set("usd_per_mtok", best.usd_per_mtok ? *best.usd_per_mtok : kNaN);
-    set("ttft_p99_s", best.at_target.ttft_s.p99);
-    set("tpot_p99_s", best.at_target.tpot_s.p99);
+    set_text(col::workload, pr.workload.id);
+    set(col::tp, static_cast<double>(best.tp));
+    set(col::pp, static_cast<double>(best.pp));
+    set(col::devices, static_cast<double>(best.devices));
+    set(col::max_batch, static_cast<double>(best.max_batch));
+    set(col::max_rate_per_replica, best.max_rate_per_replica);
+    set(col::replicas, static_cast<double>(best.replicas));
+    set(col::usd_per_hour, best.usd_per_hour ? *best.usd_per_hour : kNaN);
+    set(col::usd_per_mtok, best.usd_per_mtok ? *best.usd_per_mtok : kNaN);
+    set(col::ttft_p99_s, best.at_target.ttft_s.p99);
+    set(col::tpot_p99_s, best.at_target.tpot_s.p99);
     return true;
   }
   // compare
@@ -575,18 +759,18 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
   const ApiPrice ap{api->snapshot->provider + "/" + api->model->id, api->model->input_usd_per_mtok,
                     api->model->output_usd_per_mtok, api->model->cached_input_usd_per_mtok};
   const Comparison cmp = compare_with_api(in, c, ap, v);
-  set_text("api", ap.name);
-  set("volume_tokens_per_month", v.tokens_per_month);
-  set("api_monthly_usd", cmp.api_monthly_usd);
-  set("rent_monthly_usd", cmp.rent_monthly_usd.value_or(kNaN));
-  set("own_monthly_usd", cmp.own_monthly_usd.value_or(kNaN));
-  set("replicas", static_cast<double>(cmp.replicas));
-  set("breakeven_rent_tokens_per_month", cmp.breakeven_tokens_per_month_rent.value_or(kNaN));
-  set("breakeven_own_tokens_per_month", cmp.breakeven_tokens_per_month_own.value_or(kNaN));
-  set("buy_vs_rent_months", cmp.buy_vs_rent_months.value_or(kNaN));
-  set("min_utilization_rent", cmp.min_utilization_rent.value_or(kNaN));
-  set("ttft_s", c.ttft_s);
-  set("output_tokens_per_s_per_request", c.output_tokens_per_s_per_request);
+  set_text(col::api, ap.name);
+  set(col::volume_tokens_per_month, v.tokens_per_month);
+  set(col::api_monthly_usd, cmp.api_monthly_usd);
+  set(col::rent_monthly_usd, cmp.rent_monthly_usd.value_or(kNaN));
+  set(col::own_monthly_usd, cmp.own_monthly_usd.value_or(kNaN));
+  set(col::replicas, static_cast<double>(cmp.replicas));
+  set(col::breakeven_rent_tokens_per_month, cmp.breakeven_tokens_per_month_rent.value_or(kNaN));
+  set(col::breakeven_own_tokens_per_month, cmp.breakeven_tokens_per_month_own.value_or(kNaN));
+  set(col::buy_vs_rent_months, cmp.buy_vs_rent_months.value_or(kNaN));
+  set(col::min_utilization_rent, cmp.min_utilization_rent.value_or(kNaN));
+  set(col::ttft_s, c.ttft_s);
+  set(col::output_tokens_per_s_per_request, c.output_tokens_per_s_per_request);
   return true;
 }
 

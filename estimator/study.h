@@ -16,6 +16,7 @@
 
 #include "core/diagnostics.h"
 #include "core/expression.h"
+#include "estimator/performance.h"
 #include "schema/catalog.h"
 #include "schema/pricing.h"
 #include "schema/study.h"
@@ -36,12 +37,20 @@ struct StudyRow {
   std::vector<std::string> text;  // by column index (numeric columns hold "")
 };
 
-class PerfModel;
-
 // Per-thread caches of prepared models (building a PerfModel costs ~100 us; evaluating it
 // ~1 us), keyed by the structural parameters of a point.
 struct StudyCache {
-  std::map<std::string, std::shared_ptr<const PerfModel>> perf;
+  struct Prepared {
+    bool valid = false;
+    const schema::ModelSpec* model = nullptr;
+    const schema::HardwareSpec* hardware = nullptr;
+    PerfSetup setup;
+    std::shared_ptr<const PerfModel> perf;
+    double weights_bytes = 0;             // per device
+    double overhead_bytes = 0;            // per device
+    double rent_usd_per_device_hour = 0;  // NaN when no published price
+  };
+  std::map<std::string, std::shared_ptr<const Prepared>> perf;
   std::map<std::string, std::shared_ptr<const schema::Workload>> workloads;
 };
 
@@ -65,7 +74,7 @@ class Study {
     std::string key;
     std::vector<std::string> values;
   };
-  std::string value(std::uint64_t point, const std::string& key) const;
+  const std::string& value(std::uint64_t point, const std::string& key) const;
   bool evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row) const;
 
   schema::StudySpec spec_;
@@ -81,6 +90,7 @@ class Study {
   std::size_t base_columns_ = 0;  // before derived columns
   std::vector<core::Expression> constraints_;
   std::vector<core::Expression> derived_;
+  std::vector<int> col_;  // index of each column evaluate_point() sets (-1: not shown)
 };
 
 // The option keys an evaluator takes (for validation and docs).

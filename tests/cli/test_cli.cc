@@ -136,11 +136,50 @@ TEST_CASE("cost and compare price a deployment against APIs", "[cli][cost]") {
   INFO(r.out);
   CHECK(r.code == 0);
   CHECK(r.out.find("\"as_of\": \"2023-") != std::string::npos);
-  r = run("compare -m llama-3.1-8b -H l40s -w fp8 --volume 5e9tok/month --apis openai/gpt-4o-mini "
+  r =
+      run("compare -m llama-3.1-8b -H l40s -w fp8 --volume 5e9tok/month --apis openai/gpt-4o-mini "
           "--slo ttft_p99=2s,tpot_p99=80ms");
   INFO(r.out);
   CHECK(r.code == 0);
   CHECK(r.out.find("one replica serves") != std::string::npos);
+}
+
+TEST_CASE("a study gives the same files on 1 or 2 threads and sharded then merged",
+          "[cli][study]") {
+  namespace fs = std::filesystem;
+  const std::string study = llmsizer::test::profiles_dir() + "/studies/quantization-what-if.yaml";
+  const fs::path base = fs::temp_directory_path() / "llmsizer-cli-study";
+  fs::remove_all(base);
+  auto read = [](const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  auto r = run("study " + study + " --quiet --threads 1 --out " + (base / "one").string());
+  INFO(r.out);
+  CHECK(r.code == 0);
+  r = run("study " + study + " --quiet --threads 2 --out " + (base / "two").string());
+  CHECK(r.code == 0);
+  const std::string one = read(base / "one" / "results.csv");
+  CHECK(one.size() > 1000);
+  CHECK(one == read(base / "two" / "results.csv"));
+  CHECK(read(base / "one" / "report.md") == read(base / "two" / "report.md"));
+  CHECK(read(base / "one" / "report.md").find("## The winner and why") != std::string::npos);
+  CHECK(read(base / "one" / "pareto.svg").find("<svg") != std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    r = run("study " + study + " --quiet --shard " + std::to_string(i) + "/3 --out " +
+            (base / "sharded").string());
+    CHECK(r.code == 0);
+  }
+  r = run("study " + study + " --quiet --merge --out " + (base / "sharded").string());
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(read(base / "sharded" / "results.csv") == one);
+  r = run("study " + study + " --shard 3/3");
+  CHECK(r.code == 2);
+  CHECK(r.out.find("--shard: '3/3' is not i/n") != std::string::npos);
+  fs::remove_all(base);
 }
 
 TEST_CASE("bad input exits 2 with a located message, never a crash", "[cli]") {
