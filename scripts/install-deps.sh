@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(build-essential cmake ccache pkg-config git
       libfmt-dev libyaml-cpp-dev libcli11-dev catch2
-      libeigen3-dev libhwloc-dev libbenchmark-dev)
+      libeigen3-dev libhwloc-dev libbenchmark-dev
+      libopenblas-dev)  # OpenBLAS: only for the bench_kernels_openblas comparison
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
