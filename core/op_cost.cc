@@ -40,4 +40,14 @@ OpCost softmax_cost(std::int64_t rows, std::int64_t n, DType act) {
   return {5.0 * dn, dn * e, dn * e};
 }
 
+OpCost kv_append_cost(std::int64_t tokens, std::int64_t kv_heads, std::int64_t head_dim,
+                      DType cache, DType act) {
+  const double e = bits_per_element(act) / 8.0;
+  const double rows = 2.0 * static_cast<double>(tokens) * static_cast<double>(kv_heads);
+  const double n = rows * static_cast<double>(head_dim);
+  const double written =
+      rows * static_cast<double>(tensor_bytes(cache, 1, static_cast<std::uint64_t>(head_dim)));
+  return {n, n * e, written};
+}
+
 }  // namespace llmsizer::core

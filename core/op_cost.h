@@ -31,4 +31,10 @@ OpCost activation_cost(std::int64_t n, bool gated, DType act);
 OpCost rope_cost(std::int64_t tokens, std::int64_t heads, std::int64_t head_dim, DType act);
 OpCost softmax_cost(std::int64_t rows, std::int64_t n, DType act);
 
+// Appending `tokens` new K and V rows (each kv_heads * head_dim values in act) to a KV cache
+// stored as `cache`: reads both in act, writes both in the cache dtype (conversion counted as
+// one op per element).
+OpCost kv_append_cost(std::int64_t tokens, std::int64_t kv_heads, std::int64_t head_dim,
+                      DType cache, DType act);
+
 }  // namespace llmsizer::core

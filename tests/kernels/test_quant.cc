@@ -32,9 +32,9 @@ TEST_CASE("f16 and bf16 conversions round to nearest even", "[kernels][quant]") 
   CHECK(f32_to_f16(1.0f) == 0x3C00);
   CHECK(f32_to_f16(-2.0f) == 0xC000);
   CHECK(f32_to_f16(65504.0f) == 0x7BFF);
-  CHECK(f32_to_f16(65520.0f) == 0x7C00);              // halfway to 65536 -> inf
-  CHECK(f32_to_f16(std::ldexp(1.0f, -24)) == 0x0001);  // smallest subnormal
-  CHECK(f32_to_f16(std::ldexp(1.0f, -25)) == 0x0000);  // tie -> even (zero)
+  CHECK(f32_to_f16(65520.0f) == 0x7C00);                      // halfway to 65536 -> inf
+  CHECK(f32_to_f16(std::ldexp(1.0f, -24)) == 0x0001);         // smallest subnormal
+  CHECK(f32_to_f16(std::ldexp(1.0f, -25)) == 0x0000);         // tie -> even (zero)
   CHECK(f32_to_f16(1.0f + std::ldexp(1.0f, -11)) == 0x3C00);  // tie -> even
   CHECK(f32_to_f16(1.0f + 3 * std::ldexp(1.0f, -11)) == 0x3C02);
   CHECK(std::isnan(f16_to_f32(f32_to_f16(NAN))));
@@ -54,9 +54,9 @@ TEST_CASE("hand-built llama.cpp blocks decode to the documented values", "[kerne
   for (int i = 0; i < 16; ++i) q4.qs[i] = static_cast<std::uint8_t>(i | ((15 - i) << 4));
   std::vector<float> y(32);
   reference::dequantize_row_q4_0({&q4, 1}, y);
-  CHECK(y[0] == -4.0f);    // (0 - 8) * 0.5
-  CHECK(y[15] == 3.5f);    // (15 - 8) * 0.5
-  CHECK(y[16] == 3.5f);    // high nibble of qs[0] = 15
+  CHECK(y[0] == -4.0f);  // (0 - 8) * 0.5
+  CHECK(y[15] == 3.5f);  // (15 - 8) * 0.5
+  CHECK(y[16] == 3.5f);  // high nibble of qs[0] = 15
   CHECK(y[31] == -4.0f);
 
   BlockQ4_K k{};
@@ -91,8 +91,7 @@ TEST_CASE("quantize/dequantize round trips stay within the format's step", "[ker
   };
   for (const Case c : {Case{core::DType::kF32, 0.0}, Case{core::DType::kF16, 1e-3},
                        Case{core::DType::kBF16, 8e-3}, Case{core::DType::kQ8_0, 1.0 / 254 + 1e-3},
-                       Case{core::DType::kQ4_0, 1.0 / 8 + 1e-3},
-                       Case{core::DType::kQ4_K, 0.15}}) {
+                       Case{core::DType::kQ4_0, 1.0 / 8 + 1e-3}, Case{core::DType::kQ4_K, 0.15}}) {
     INFO(core::name(c.dtype));
     const auto bytes = reference::quantize(c.dtype, x, rows, cols);
     CHECK(bytes.size() == core::tensor_bytes(c.dtype, rows, cols));

@@ -16,7 +16,8 @@ TEST_CASE("run calls every thread once", "[kernels][thread_pool]") {
     ThreadPool pool(threads);
     REQUIRE(pool.size() == threads);
     std::vector<std::atomic<int>> hits(static_cast<std::size_t>(threads));
-    for (int rep = 0; rep < 200; ++rep) pool.run([&](int t) { hits[static_cast<std::size_t>(t)]++; });
+    for (int rep = 0; rep < 200; ++rep)
+      pool.run([&](int t) { hits[static_cast<std::size_t>(t)]++; });
     for (auto& h : hits) CHECK(h.load() == 200);
   }
 }

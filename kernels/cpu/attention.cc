@@ -1,0 +1,355 @@
+// attention.cc — flash-style causal prefill and context-split decode (see attention.h).
+// Prefill work items are (head, block of 4 queries); each walks the visible keys in tiles of
+// 64 with a running max, sum and output per query (online softmax). Decode splits the visible
+// context into chunks, one (max, sum, output) partial per chunk and head, merged at the end.
+#include "kernels/cpu/attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "core/check.h"
+#include "kernels/block_layout.h"
+#include "kernels/cpu/vec_math.h"
+
+namespace llmsizer::kernels::cpu {
+namespace {
+
+constexpr std::int64_t kBq = 4;   // queries per prefill work item
+constexpr std::int64_t kBk = 64;  // keys per tile
+
+// ---- building blocks, portable ----------------------------------------------------------
+
+float dot_portable(const float* a, const float* b, std::int64_t n) {
+  float acc[8] = {};
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; ++l) acc[l] += a[i + l] * b[i + l];
+  float s = 0;
+  for (float v : acc) s += v;
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+float exp_sum_portable(float* p, std::int64_t n, float m) {
+  float s = 0;
+  for (std::int64_t i = 0; i < n; ++i) {
+    p[i] = std::exp(p[i] - m);
+    s += p[i];
+  }
+  return s;
+}
+
+// o += w * v
+void axpy_portable(float* o, float w, const float* v, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) o[i] += w * v[i];
+}
+
+// ---- building blocks, AVX2 -----------------------------------------------------------------
+#if LLMSIZER_HAVE_X86
+
+LLMSIZER_TARGET_AVX2 float dot_avx2(const float* a, const float* b, std::int64_t n) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+  std::int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), a1);
+  }
+  for (; i + 8 <= n; i += 8)
+    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+  float s = vec::hsum(_mm256_add_ps(a0, a1));
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+LLMSIZER_TARGET_AVX2 float exp_sum_avx2(float* p, std::int64_t n, float m) {
+  const __m256 mv = _mm256_set1_ps(m);
+  __m256 s = _mm256_setzero_ps();
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 e = vec::exp(_mm256_sub_ps(_mm256_loadu_ps(p + i), mv));
+    _mm256_storeu_ps(p + i, e);
+    s = _mm256_add_ps(s, e);
+  }
+  float sum = vec::hsum(s);
+  for (; i < n; ++i) {
+    p[i] = std::exp(p[i] - m);
+    sum += p[i];
+  }
+  return sum;
+}
+
+LLMSIZER_TARGET_AVX2 void axpy_avx2(float* o, float w, const float* v, std::int64_t n) {
+  const __m256 wv = _mm256_set1_ps(w);
+  std::int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(o + i, _mm256_fmadd_ps(wv, _mm256_loadu_ps(v + i), _mm256_loadu_ps(o + i)));
+  for (; i < n; ++i) o[i] += w * v[i];
+}
+
+// O[r] += sum_j P[r][j] v_j for nr rows, nj keys; O rows in registers 8 columns at a time.
+LLMSIZER_TARGET_AVX2 void pv_avx2(const float (*p)[kBk], std::int64_t nr, std::int64_t nj,
+                                  const float* v, std::int64_t v_stride, std::int64_t d,
+                                  float (*o)[kMaxHeadDim]) {
+  std::int64_t c = 0;
+  for (; c + 8 <= d; c += 8) {
+    __m256 acc[kBq];
+    for (std::int64_t r = 0; r < nr; ++r) acc[r] = _mm256_loadu_ps(o[r] + c);
+    for (std::int64_t j = 0; j < nj; ++j) {
+      const __m256 vv = _mm256_loadu_ps(v + j * v_stride + c);
+      for (std::int64_t r = 0; r < nr; ++r)
+        acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(p[r][j]), vv, acc[r]);
+    }
+    for (std::int64_t r = 0; r < nr; ++r) _mm256_storeu_ps(o[r] + c, acc[r]);
+  }
+  for (; c < d; ++c)
+    for (std::int64_t j = 0; j < nj; ++j)
+      for (std::int64_t r = 0; r < nr; ++r) o[r][c] += p[r][j] * v[j * v_stride + c];
+}
+
+// One f16 or q8_0 cache row -> f32.
+LLMSIZER_TARGET_AVX2 void row_to_f32_avx2(core::DType dt, const std::byte* src, std::int64_t d,
+                                          float* dst) {
+  if (dt == core::DType::kF16) {
+    std::int64_t i = 0;
+    for (; i + 8 <= d; i += 8)
+      _mm256_storeu_ps(
+          dst + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i))));
+    for (; i < d; ++i) {
+      std::uint16_t h;
+      std::memcpy(&h, src + 2 * i, 2);
+      dst[i] = f16_to_f32(h);
+    }
+    return;
+  }
+  const auto* blocks = reinterpret_cast<const BlockQ8_0*>(src);
+  for (std::int64_t b = 0; b < d / 32; ++b) {
+    const __m256 s = _mm256_set1_ps(_cvtsh_ss(blocks[b].d));
+    for (int part = 0; part < 4; ++part) {
+      const __m128i q8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(blocks[b].qs + 8 * part));
+      _mm256_storeu_ps(dst + 32 * b + 8 * part,
+                       _mm256_mul_ps(s, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q8))));
+    }
+  }
+}
+
+#endif  // LLMSIZER_HAVE_X86
+
+void row_to_f32_portable(core::DType dt, const std::byte* src, std::int64_t d, float* dst) {
+  if (dt == core::DType::kF16) {
+    for (std::int64_t i = 0; i < d; ++i) {
+      std::uint16_t h;
+      std::memcpy(&h, src + 2 * i, 2);
+      dst[i] = f16_to_f32(h);
+    }
+    return;
+  }
+  const auto* blocks = reinterpret_cast<const BlockQ8_0*>(src);
+  for (std::int64_t b = 0; b < d / 32; ++b) {
+    const float s = f16_to_f32(blocks[b].d);
+    for (int i = 0; i < 32; ++i) dst[32 * b + i] = s * static_cast<float>(blocks[b].qs[i]);
+  }
+}
+
+struct Ops {
+  float (*dot)(const float*, const float*, std::int64_t);
+  float (*exp_sum)(float*, std::int64_t, float);
+  void (*axpy)(float*, float, const float*, std::int64_t);
+  void (*row_to_f32)(core::DType, const std::byte*, std::int64_t, float*);
+  bool avx2;
+};
+
+Ops ops_for(Isa isa) {
+  LLMSIZER_CHECK(isa_supported(isa), "attention: instruction set not supported on this host");
+#if LLMSIZER_HAVE_X86
+  if (isa == Isa::kAvx2) return {dot_avx2, exp_sum_avx2, axpy_avx2, row_to_f32_avx2, true};
+#endif
+  return {dot_portable, exp_sum_portable, axpy_portable, row_to_f32_portable, false};
+}
+
+std::size_t kv_row_bytes(core::DType dt, std::int64_t d) {
+  switch (dt) {
+    case core::DType::kF32:
+      return static_cast<std::size_t>(d) * 4;
+    case core::DType::kF16:
+      return static_cast<std::size_t>(d) * 2;
+    case core::DType::kQ8_0:
+      return static_cast<std::size_t>(d / 32) * sizeof(BlockQ8_0);
+    default:
+      LLMSIZER_CHECK(false, "attention: KV cache dtype must be f32, f16 or q8_0");
+  }
+  return 0;
+}
+
+void check_args(const AttentionArgs& a) {
+  LLMSIZER_CHECK(a.tokens >= 1 && a.past >= 0 && a.window >= 0, "attention: bad shape");
+  LLMSIZER_CHECK(a.kv_heads >= 1 && a.heads % a.kv_heads == 0,
+                 "attention: heads must be a multiple of kv_heads");
+  LLMSIZER_CHECK(a.head_dim >= 1 && a.head_dim <= kMaxHeadDim, "attention: head_dim out of range");
+  LLMSIZER_CHECK(a.kv_dtype != core::DType::kQ8_0 || a.head_dim % 32 == 0,
+                 "attention: a q8_0 cache needs head_dim % 32 == 0");
+  const auto q_elems = static_cast<std::size_t>(a.tokens * a.heads * a.head_dim);
+  LLMSIZER_CHECK(a.q.size() == q_elems && a.out.size() == q_elems, "attention: q/out sizes");
+  const std::size_t kv_bytes = static_cast<std::size_t>((a.past + a.tokens) * a.kv_heads) *
+                               kv_row_bytes(a.kv_dtype, a.head_dim);
+  LLMSIZER_CHECK(a.k.size() == kv_bytes && a.v.size() == kv_bytes, "attention: k/v sizes");
+}
+
+// One prefill work item: queries t0 .. t0 + nr - 1 of head h.
+void prefill_item(const Ops& ops, const AttentionArgs& a, std::int64_t h, std::int64_t t0,
+                  std::int64_t nr) {
+  const std::int64_t d = a.head_dim, group = a.heads / a.kv_heads, g = h / group;
+  const std::int64_t kv_stride = a.kv_heads * d, q_stride = a.heads * d;
+  const auto* k = reinterpret_cast<const float*>(a.k.data()) + g * d;
+  const auto* v = reinterpret_cast<const float*>(a.v.data()) + g * d;
+  const float* q = a.q.data() + t0 * q_stride + h * d;
+  alignas(32) float s[kBq][kBk];
+  alignas(32) float o[kBq][kMaxHeadDim];
+  float m[kBq] = {}, l[kBq] = {};
+  std::int64_t lo[kBq] = {}, hi[kBq] = {};  // visible keys of each query, inclusive
+  for (std::int64_t r = 0; r < nr; ++r) {
+    const std::int64_t i = a.past + t0 + r;
+    hi[r] = i;
+    lo[r] = a.window > 0 ? std::max<std::int64_t>(0, i - a.window + 1) : 0;
+    m[r] = -INFINITY;
+    l[r] = 0;
+    std::fill(o[r], o[r] + d, 0.0f);
+  }
+  for (std::int64_t jt = lo[0]; jt <= hi[nr - 1]; jt += kBk) {
+    const std::int64_t nj = std::min(kBk, hi[nr - 1] + 1 - jt);
+    for (std::int64_t r = 0; r < nr; ++r) {
+      // Scores of the visible keys of this tile; zero weight elsewhere.
+      const std::int64_t j0 = std::max(jt, lo[r]) - jt, j1 = std::min(jt + nj - 1, hi[r]) - jt;
+      std::fill(s[r], s[r] + nj, 0.0f);
+      if (j0 > j1) continue;
+      float mt = -INFINITY;
+      for (std::int64_t j = j0; j <= j1; ++j) {
+        s[r][j] = a.scale * ops.dot(q + r * q_stride, k + (jt + j) * kv_stride, d);
+        mt = std::max(mt, s[r][j]);
+      }
+      const float m_new = std::max(m[r], mt);
+      const float alpha = m[r] == -INFINITY ? 0.0f : std::exp(m[r] - m_new);
+      const float sum = ops.exp_sum(s[r] + j0, j1 - j0 + 1, m_new);
+      l[r] = l[r] * alpha + sum;
+      m[r] = m_new;
+      if (alpha != 1.0f)
+        for (std::int64_t c = 0; c < d; ++c) o[r][c] *= alpha;
+    }
+#if LLMSIZER_HAVE_X86
+    if (ops.avx2) {
+      pv_avx2(s, nr, nj, v + jt * kv_stride, kv_stride, d, o);
+      continue;
+    }
+#endif
+    for (std::int64_t j = 0; j < nj; ++j)
+      for (std::int64_t r = 0; r < nr; ++r)
+        if (s[r][j] != 0.0f) ops.axpy(o[r], s[r][j], v + (jt + j) * kv_stride, d);
+  }
+  for (std::int64_t r = 0; r < nr; ++r) {
+    float* out = a.out.data() + (t0 + r) * q_stride + h * d;
+    const float inv = 1.0f / l[r];
+    for (std::int64_t c = 0; c < d; ++c) out[c] = o[r][c] * inv;
+  }
+}
+
+}  // namespace
+
+void attention_prefill(Isa isa, const AttentionArgs& a, ThreadPool& pool, Workspace&) {
+  check_args(a);
+  LLMSIZER_CHECK(a.kv_dtype == core::DType::kF32, "attention_prefill: K/V must be f32");
+  const Ops ops = ops_for(isa);
+  const std::int64_t blocks = (a.tokens + kBq - 1) / kBq;
+  pool.parallel_for(0, a.heads * blocks, 1, [&](std::int64_t w0, std::int64_t w1) {
+    for (std::int64_t w = w0; w < w1; ++w) {
+      const std::int64_t h = w % a.heads, b = w / a.heads;
+      prefill_item(ops, a, h, b * kBq, std::min(kBq, a.tokens - b * kBq));
+    }
+  });
+}
+
+void attention_decode(Isa isa, const AttentionArgs& a, ThreadPool& pool, Workspace& ws) {
+  check_args(a);
+  LLMSIZER_CHECK(a.tokens == 1, "attention_decode: one query token");
+  const Ops ops = ops_for(isa);
+  const std::int64_t d = a.head_dim, group = a.heads / a.kv_heads;
+  const std::int64_t i = a.past;  // the query's position; the cache holds 0 .. i
+  const std::int64_t first = a.window > 0 ? std::max<std::int64_t>(0, i - a.window + 1) : 0;
+  const std::int64_t visible = i + 1 - first;
+  const int threads = pool.size();
+  const std::int64_t chunk =
+      std::max<std::int64_t>(64, (visible + 4 * threads - 1) / (4 * threads));
+  const std::int64_t chunks = (visible + chunk - 1) / chunk;
+  const std::size_t row_bytes = kv_row_bytes(a.kv_dtype, d);
+
+  // Layout: partials [chunks][heads][d + 2] (output, max, sum), then per thread: scores
+  // [group][chunk] and two f32 rows (dequantized K and V).
+  const auto partial_floats = static_cast<std::size_t>(chunks * a.heads * (d + 2));
+  const auto thread_floats = static_cast<std::size_t>(group * chunk + 2 * d);
+  auto* base = reinterpret_cast<float*>(
+      ws.get((partial_floats + thread_floats * static_cast<std::size_t>(threads)) * sizeof(float))
+          .data());
+  pool.run([&](int t) {
+    float* scores = base + partial_floats + thread_floats * static_cast<std::size_t>(t);
+    float* kbuf = scores + group * chunk;
+    float* vbuf = kbuf + d;
+    for (std::int64_t c = t; c < chunks; c += threads) {
+      const std::int64_t j0 = first + c * chunk, j1 = std::min(i + 1, j0 + chunk);
+      for (std::int64_t g = 0; g < a.kv_heads; ++g) {
+        for (std::int64_t j = j0; j < j1; ++j) {
+          const std::byte* src =
+              a.k.data() + static_cast<std::size_t>(j * a.kv_heads + g) * row_bytes;
+          const float* kr = reinterpret_cast<const float*>(src);
+          if (a.kv_dtype != core::DType::kF32) {
+            ops.row_to_f32(a.kv_dtype, src, d, kbuf);
+            kr = kbuf;
+          }
+          for (std::int64_t r = 0; r < group; ++r)
+            scores[r * chunk + (j - j0)] =
+                a.scale * ops.dot(a.q.data() + (g * group + r) * d, kr, d);
+        }
+        for (std::int64_t r = 0; r < group; ++r) {
+          float* sr = scores + r * chunk;
+          float* part = base + static_cast<std::size_t>((c * a.heads + g * group + r) * (d + 2));
+          const float mx = *std::max_element(sr, sr + (j1 - j0));
+          part[d] = mx;
+          part[d + 1] = ops.exp_sum(sr, j1 - j0, mx);
+          std::fill(part, part + d, 0.0f);
+        }
+        for (std::int64_t j = j0; j < j1; ++j) {
+          const std::byte* src =
+              a.v.data() + static_cast<std::size_t>(j * a.kv_heads + g) * row_bytes;
+          const float* vr = reinterpret_cast<const float*>(src);
+          if (a.kv_dtype != core::DType::kF32) {
+            ops.row_to_f32(a.kv_dtype, src, d, vbuf);
+            vr = vbuf;
+          }
+          for (std::int64_t r = 0; r < group; ++r) {
+            float* part = base + static_cast<std::size_t>((c * a.heads + g * group + r) * (d + 2));
+            ops.axpy(part, scores[r * chunk + (j - j0)], vr, d);
+          }
+        }
+      }
+    }
+  });
+  // Merge: out = sum_c e^(m_c - M) o_c / sum_c e^(m_c - M) l_c.
+  pool.parallel_for(0, a.heads, 4, [&](std::int64_t h0, std::int64_t h1) {
+    for (std::int64_t h = h0; h < h1; ++h) {
+      float mx = -INFINITY;
+      for (std::int64_t c = 0; c < chunks; ++c)
+        mx = std::max(mx, base[static_cast<std::size_t>((c * a.heads + h) * (d + 2) + d)]);
+      float* out = a.out.data() + h * d;
+      std::fill(out, out + d, 0.0f);
+      float total = 0;
+      for (std::int64_t c = 0; c < chunks; ++c) {
+        const float* part = base + static_cast<std::size_t>((c * a.heads + h) * (d + 2));
+        const float wgt = std::exp(part[d] - mx);
+        total += wgt * part[d + 1];
+        ops.axpy(out, wgt, part, d);
+      }
+      const float inv = 1.0f / total;
+      for (std::int64_t e = 0; e < d; ++e) out[e] *= inv;
+    }
+  });
+}
+
+}  // namespace llmsizer::kernels::cpu

@@ -1,0 +1,37 @@
+// isa.cc — run-time CPU feature detection for the kernel variants (see isa.h).
+#include "kernels/cpu/isa.h"
+
+namespace llmsizer::kernels::cpu {
+
+bool isa_supported(Isa isa) {
+  switch (isa) {
+    case Isa::kPortable:
+      return true;
+    case Isa::kAvx2: {
+#if LLMSIZER_HAVE_X86
+      static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                             __builtin_cpu_supports("f16c");
+      return ok;
+#else
+      return false;
+#endif
+    }
+  }
+  return false;
+}
+
+Isa best_isa() {
+  return isa_supported(Isa::kAvx2) ? Isa::kAvx2 : Isa::kPortable;
+}
+
+std::string_view isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kPortable:
+      return "portable";
+    case Isa::kAvx2:
+      return "avx2";
+  }
+  return "?";
+}
+
+}  // namespace llmsizer::kernels::cpu

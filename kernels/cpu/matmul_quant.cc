@@ -1,0 +1,477 @@
+// matmul_quant.cc — weight-only quantized matmul/matvec for llama.cpp's q8_0, q4_0 and q4_k
+// blocks. Activations are quantized per block to 8 bits (BlockQ8Act / BlockQ8K) once per
+// call; each output is then a sum over blocks of integer dot products times f32 scales. The
+// AVX2 path multiplies with maddubs (u8 x s8 -> s16) + madd (-> s32); each weight block is
+// unpacked once and used for up to four activation rows.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "core/check.h"
+#include "kernels/cpu/matmul.h"
+
+#if LLMSIZER_HAVE_X86
+#include <immintrin.h>
+#endif
+
+namespace llmsizer::kernels::cpu {
+namespace {
+
+constexpr int kMaxRows = 4;  // activation rows sharing one unpacked weight block
+constexpr std::size_t kWeightTileBytes = 64 * 1024;
+
+// out[r] = dot(weight row, activation row r) for R rows; `acts[r]` points at row r's blocks.
+using DotFn = void (*)(const std::byte* w, const void* const* acts, std::int64_t nb, float* out);
+
+// ---- portable ------------------------------------------------------------------------------
+
+template <int R>
+void dot_q8_0_portable(const std::byte* wp, const void* const* acts, std::int64_t nb, float* out) {
+  const auto* w = reinterpret_cast<const BlockQ8_0*>(wp);
+  for (int r = 0; r < R; ++r) {
+    const auto* a = static_cast<const BlockQ8Act*>(acts[r]);
+    float acc = 0;
+    for (std::int64_t b = 0; b < nb; ++b) {
+      int isum = 0;
+      for (int i = 0; i < 32; ++i) isum += w[b].qs[i] * a[b].qs[i];
+      acc += f16_to_f32(w[b].d) * a[b].d * static_cast<float>(isum);
+    }
+    out[r] = acc;
+  }
+}
+
+template <int R>
+void dot_q4_0_portable(const std::byte* wp, const void* const* acts, std::int64_t nb, float* out) {
+  const auto* w = reinterpret_cast<const BlockQ4_0*>(wp);
+  for (int r = 0; r < R; ++r) {
+    const auto* a = static_cast<const BlockQ8Act*>(acts[r]);
+    float acc = 0, corr = 0;
+    for (std::int64_t b = 0; b < nb; ++b) {
+      int isum = 0;
+      for (int i = 0; i < 16; ++i)
+        isum += (w[b].qs[i] & 0xF) * a[b].qs[i] + (w[b].qs[i] >> 4) * a[b].qs[i + 16];
+      const float dw = f16_to_f32(w[b].d);
+      acc += dw * a[b].d * static_cast<float>(isum);
+      corr += dw * a[b].s;
+    }
+    out[r] = acc - 8.0f * corr;
+  }
+}
+
+template <int R>
+void dot_q4_k_portable(const std::byte* wp, const void* const* acts, std::int64_t nb, float* out) {
+  const auto* w = reinterpret_cast<const BlockQ4_K*>(wp);
+  for (int r = 0; r < R; ++r) {
+    const auto* a = static_cast<const BlockQ8K*>(acts[r]);
+    float acc = 0, corr = 0;
+    for (std::int64_t b = 0; b < nb; ++b) {
+      int isum = 0, msum = 0;
+      for (int j = 0; j < 8; ++j) {
+        std::uint8_t sc = 0, mn = 0;
+        q4k_scale_min(j, w[b].scales, &sc, &mn);
+        const std::uint8_t* q = w[b].qs + 32 * (j / 2);
+        const std::int8_t* xq = a[b].qs + 32 * j;
+        int s = 0;
+        for (int l = 0; l < 32; ++l) s += ((j % 2) ? (q[l] >> 4) : (q[l] & 0xF)) * xq[l];
+        isum += sc * s;
+        msum += mn * (a[b].bsums[2 * j] + a[b].bsums[2 * j + 1]);
+      }
+      acc += f16_to_f32(w[b].d) * a[b].d * static_cast<float>(isum);
+      corr += f16_to_f32(w[b].dmin) * a[b].d * static_cast<float>(msum);
+    }
+    out[r] = acc - corr;
+  }
+}
+
+void quantize_act_q8_portable(const float* x, std::int64_t k, BlockQ8Act* y) {
+  for (std::int64_t b = 0; b < k / 32; ++b) {
+    const float* v = x + b * 32;
+    float amax = 0;
+    for (int i = 0; i < 32; ++i) amax = std::max(amax, std::abs(v[i]));
+    const float d = amax / 127.0f;
+    const float id = d != 0 ? 1.0f / d : 0.0f;
+    int sum = 0;
+    for (int i = 0; i < 32; ++i) {
+      y[b].qs[i] = static_cast<std::int8_t>(std::nearbyint(v[i] * id));
+      sum += y[b].qs[i];
+    }
+    y[b].d = d;
+    y[b].s = d * static_cast<float>(sum);
+  }
+}
+
+void quantize_act_q8k_portable(const float* x, std::int64_t k, BlockQ8K* y) {
+  for (std::int64_t b = 0; b < k / kQKK; ++b) {
+    const float* v = x + b * kQKK;
+    float amax = 0;
+    for (int i = 0; i < kQKK; ++i) amax = std::max(amax, std::abs(v[i]));
+    const float d = amax / 127.0f;
+    const float id = d != 0 ? 1.0f / d : 0.0f;
+    for (int g = 0; g < kQKK / 16; ++g) {
+      int sum = 0;
+      for (int i = 16 * g; i < 16 * g + 16; ++i) {
+        y[b].qs[i] = static_cast<std::int8_t>(std::nearbyint(v[i] * id));
+        sum += y[b].qs[i];
+      }
+      y[b].bsums[g] = static_cast<std::int16_t>(sum);
+    }
+    y[b].d = d;
+  }
+}
+
+// ---- AVX2 ----------------------------------------------------------------------------------
+#if LLMSIZER_HAVE_X86
+
+LLMSIZER_TARGET_AVX2 inline float hsum_ps(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+LLMSIZER_TARGET_AVX2 inline int hsum_epi32(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+  return _mm_cvtsi128_si32(s);
+}
+
+LLMSIZER_TARGET_AVX2 inline float hmax_ps(__m256 v) {
+  __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+  m = _mm_max_ss(m, _mm_movehdup_ps(m));
+  return _mm_cvtss_f32(m);
+}
+
+LLMSIZER_TARGET_AVX2 inline float f16_scalar(std::uint16_t h) {
+  return _cvtsh_ss(h);
+}
+
+// 32 values -> 32 int8 in order (cvtps2dq rounds to nearest even, like std::nearbyint).
+LLMSIZER_TARGET_AVX2 inline __m256i quantize32(const float* v, __m256 id, __m256i* sum32) {
+  const __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(v), id));
+  const __m256i i1 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(v + 8), id));
+  const __m256i i2 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(v + 16), id));
+  const __m256i i3 = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(v + 24), id));
+  sum32[0] = _mm256_add_epi32(i0, i1);
+  sum32[1] = _mm256_add_epi32(i2, i3);
+  const __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+  return _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+LLMSIZER_TARGET_AVX2 inline __m256 abs_ps(__m256 v) {
+  return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v);
+}
+
+LLMSIZER_TARGET_AVX2 void quantize_act_q8_avx2(const float* x, std::int64_t k, BlockQ8Act* y) {
+  for (std::int64_t b = 0; b < k / 32; ++b) {
+    const float* v = x + b * 32;
+    const __m256 m = _mm256_max_ps(
+        _mm256_max_ps(abs_ps(_mm256_loadu_ps(v)), abs_ps(_mm256_loadu_ps(v + 8))),
+        _mm256_max_ps(abs_ps(_mm256_loadu_ps(v + 16)), abs_ps(_mm256_loadu_ps(v + 24))));
+    const float d = hmax_ps(m) / 127.0f;
+    const float id = d != 0 ? 1.0f / d : 0.0f;
+    __m256i sums[2];
+    const __m256i q = quantize32(v, _mm256_set1_ps(id), sums);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[b].qs), q);
+    y[b].d = d;
+    y[b].s = d * static_cast<float>(hsum_epi32(_mm256_add_epi32(sums[0], sums[1])));
+  }
+}
+
+LLMSIZER_TARGET_AVX2 void quantize_act_q8k_avx2(const float* x, std::int64_t k, BlockQ8K* y) {
+  for (std::int64_t b = 0; b < k / kQKK; ++b) {
+    const float* v = x + b * kQKK;
+    __m256 m = _mm256_setzero_ps();
+    for (int i = 0; i < kQKK; i += 8) m = _mm256_max_ps(m, abs_ps(_mm256_loadu_ps(v + i)));
+    const float d = hmax_ps(m) / 127.0f;
+    const float id = d != 0 ? 1.0f / d : 0.0f;
+    const __m256 idv = _mm256_set1_ps(id);
+    for (int c = 0; c < kQKK / 32; ++c) {
+      __m256i sums[2];
+      const __m256i q = quantize32(v + 32 * c, idv, sums);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[b].qs + 32 * c), q);
+      y[b].bsums[2 * c] = static_cast<std::int16_t>(hsum_epi32(sums[0]));
+      y[b].bsums[2 * c + 1] = static_cast<std::int16_t>(hsum_epi32(sums[1]));
+    }
+    y[b].d = d;
+  }
+}
+
+// Each kernel keeps two accumulator sets (even and odd blocks) so that consecutive blocks do
+// not wait on one FMA latency chain: with one row (matvec) that chain is the bottleneck.
+
+template <int R>
+LLMSIZER_TARGET_AVX2 inline void q8_0_block(const BlockQ8_0& w, const BlockQ8Act* const* a,
+                                            std::int64_t b, __m256* acc) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  const __m256i qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qs));
+  const __m256i aw = _mm256_sign_epi8(qw, qw);  // |w| as unsigned bytes
+  const float dw = f16_scalar(w.d);
+  for (int r = 0; r < R; ++r) {
+    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[r][b].qs));
+    const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, _mm256_sign_epi8(qx, qw)), ones);
+    acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * a[r][b].d), acc[r]);
+  }
+}
+
+template <int R>
+LLMSIZER_TARGET_AVX2 void dot_q8_0_avx2(const std::byte* wp, const void* const* acts,
+                                        std::int64_t nb, float* out) {
+  const auto* w = reinterpret_cast<const BlockQ8_0*>(wp);
+  const BlockQ8Act* a[R];
+  __m256 acc0[R], acc1[R];
+  for (int r = 0; r < R; ++r) {
+    a[r] = static_cast<const BlockQ8Act*>(acts[r]);
+    acc0[r] = acc1[r] = _mm256_setzero_ps();
+  }
+  std::int64_t b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    q8_0_block<R>(w[b], a, b, acc0);
+    q8_0_block<R>(w[b + 1], a, b + 1, acc1);
+  }
+  if (b < nb) q8_0_block<R>(w[b], a, b, acc0);
+  for (int r = 0; r < R; ++r) out[r] = hsum_ps(_mm256_add_ps(acc0[r], acc1[r]));
+}
+
+template <int R>
+LLMSIZER_TARGET_AVX2 inline void q4_0_block(const BlockQ4_0& w, const BlockQ8Act* const* a,
+                                            std::int64_t b, __m256* acc, __m128* corr) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  // The 16 bytes in both lanes; the high lane shifted right by 4: low lane = low nibbles
+  // (elements 0..15), high lane = high nibbles (16..31). Unsigned 0..15: the -8 offset is
+  // applied once per block through s = d_x * sum(q_x).
+  const __m256i raw =
+      _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.qs)));
+  const __m256i qw = _mm256_and_si256(_mm256_srlv_epi64(raw, _mm256_set_epi64x(4, 4, 0, 0)),
+                                      _mm256_set1_epi8(0x0F));
+  const __m128 dw = _mm_set1_ps(f16_scalar(w.d));
+  for (int r = 0; r < R; ++r) {
+    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[r][b].qs));
+    const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(qw, qx), ones);
+    // (d_w d_x, d_w s_x) in one multiply; lane 1 accumulates the offset correction.
+    const __m128 ds =
+        _mm_mul_ps(dw, _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(&a[r][b].d))));
+    acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcastss_ps(ds), acc[r]);
+    corr[r] = _mm_add_ps(corr[r], ds);
+  }
+}
+
+template <int R>
+LLMSIZER_TARGET_AVX2 void dot_q4_0_avx2(const std::byte* wp, const void* const* acts,
+                                        std::int64_t nb, float* out) {
+  const auto* w = reinterpret_cast<const BlockQ4_0*>(wp);
+  const BlockQ8Act* a[R];
+  __m256 acc0[R], acc1[R];
+  __m128 corr0[R], corr1[R];
+  for (int r = 0; r < R; ++r) {
+    a[r] = static_cast<const BlockQ8Act*>(acts[r]);
+    acc0[r] = acc1[r] = _mm256_setzero_ps();
+    corr0[r] = corr1[r] = _mm_setzero_ps();
+  }
+  std::int64_t b = 0;
+  for (; b + 2 <= nb; b += 2) {
+    q4_0_block<R>(w[b], a, b, acc0, corr0);
+    q4_0_block<R>(w[b + 1], a, b + 1, acc1, corr1);
+  }
+  if (b < nb) q4_0_block<R>(w[b], a, b, acc0, corr0);
+  for (int r = 0; r < R; ++r) {
+    const __m128 c = _mm_add_ps(corr0[r], corr1[r]);
+    out[r] = hsum_ps(_mm256_add_ps(acc0[r], acc1[r])) -
+             8.0f * _mm_cvtss_f32(_mm_movehdup_ps(c));  // lane 1
+  }
+}
+
+// The 8 six-bit scales (bytes 0..7) and mins (bytes 8..15) of a q4_k block, unpacked with
+// llama.cpp's mask trick; same values as q4k_scale_min(j) for j = 0..7.
+inline void q4k_unpack_scales(const std::uint8_t* packed, std::uint32_t out[4]) {
+  constexpr std::uint32_t kMask1 = 0x3f3f3f3f, kMask2 = 0x0f0f0f0f, kMask3 = 0x03030303;
+  std::uint32_t u[3];
+  std::memcpy(u, packed, 12);
+  out[3] = ((u[2] >> 4) & kMask2) | (((u[1] >> 6) & kMask3) << 4);
+  out[2] = u[1] & kMask1;
+  out[1] = (u[2] & kMask2) | (((u[0] >> 6) & kMask3) << 4);
+  out[0] = u[0] & kMask1;
+}
+
+template <int R>
+LLMSIZER_TARGET_AVX2 void dot_q4_k_avx2(const std::byte* wp, const void* const* acts,
+                                        std::int64_t nb, float* out) {
+  const auto* w = reinterpret_cast<const BlockQ4_K*>(wp);
+  const BlockQ8K* a[R];
+  __m256 acc[R];
+  __m128 accm[R];
+  for (int r = 0; r < R; ++r) {
+    a[r] = static_cast<const BlockQ8K*>(acts[r]);
+    acc[r] = _mm256_setzero_ps();
+    accm[r] = _mm_setzero_ps();
+  }
+  const __m256i low4 = _mm256_set1_epi8(0x0F);
+  for (std::int64_t b = 0; b < nb; ++b) {
+    std::uint32_t sm[4];
+    q4k_unpack_scales(w[b].scales, sm);
+    // 16-bit scales (lanes 0..7) and mins (8..15).
+    const __m256i scales_mins =
+        _mm256_cvtepu8_epi16(_mm_set_epi32(static_cast<int>(sm[3]), static_cast<int>(sm[2]),
+                                           static_cast<int>(sm[1]), static_cast<int>(sm[0])));
+    const __m128i mins = _mm256_extracti128_si256(scales_mins, 1);
+    const __m128i sc128 = _mm256_castsi256_si128(scales_mins);
+    const __m256i scales = _mm256_set_m128i(sc128, sc128);
+    const float d = f16_scalar(w[b].d), dmin = f16_scalar(w[b].dmin);
+    __m256i isum[R];
+    for (int r = 0; r < R; ++r) {
+      isum[r] = _mm256_setzero_si256();
+      // Sum over sub-blocks of min_j * sum(q_x in sub-block j): bsums are per 16 values.
+      const auto* bs = reinterpret_cast<const __m128i*>(a[r][b].bsums);
+      const __m128i q8s = _mm_hadd_epi16(_mm_loadu_si128(bs), _mm_loadu_si128(bs + 1));
+      accm[r] = _mm_fmadd_ps(_mm_set1_ps(dmin * a[r][b].d),
+                             _mm_cvtepi32_ps(_mm_madd_epi16(mins, q8s)), accm[r]);
+    }
+    for (int c = 0; c < 4; ++c) {
+      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w[b].qs + 32 * c));
+      const __m256i lo = _mm256_and_si256(raw, low4);
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4);
+      // Broadcast 16-bit scale 2c (and 2c + 1) to every lane.
+      const __m256i slo = _mm256_shuffle_epi8(
+          scales, _mm256_set1_epi16(static_cast<short>(0x0100 * (4 * c + 1) + 4 * c)));
+      const __m256i shi = _mm256_shuffle_epi8(
+          scales, _mm256_set1_epi16(static_cast<short>(0x0100 * (4 * c + 3) + 4 * c + 2)));
+      for (int r = 0; r < R; ++r) {
+        const auto* xq = reinterpret_cast<const __m256i*>(a[r][b].qs + 64 * c);
+        const __m256i plo = _mm256_maddubs_epi16(lo, _mm256_loadu_si256(xq));
+        const __m256i phi = _mm256_maddubs_epi16(hi, _mm256_loadu_si256(xq + 1));
+        isum[r] = _mm256_add_epi32(
+            isum[r], _mm256_add_epi32(_mm256_madd_epi16(plo, slo), _mm256_madd_epi16(phi, shi)));
+      }
+    }
+    for (int r = 0; r < R; ++r)
+      acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[r]), _mm256_set1_ps(d * a[r][b].d), acc[r]);
+  }
+  for (int r = 0; r < R; ++r) {
+    __m128 m = _mm_add_ps(accm[r], _mm_movehl_ps(accm[r], accm[r]));
+    m = _mm_add_ss(m, _mm_movehdup_ps(m));
+    out[r] = hsum_ps(acc[r]) - _mm_cvtss_f32(m);
+  }
+}
+
+#endif  // LLMSIZER_HAVE_X86
+
+struct QuantFamily {
+  int block_elems;
+  std::size_t weight_block_bytes;
+  bool act_256;  // activations in BlockQ8K (else BlockQ8Act)
+  DotFn portable[kMaxRows];
+  DotFn avx2[kMaxRows];
+};
+
+const QuantFamily& family(core::DType dtype) {
+#if LLMSIZER_HAVE_X86
+#define LLMSIZER_AVX2_DOTS(name) \
+  { name<1>, name<2>, name<3>, name<4> }
+#else
+#define LLMSIZER_AVX2_DOTS(name) \
+  { nullptr, nullptr, nullptr, nullptr }
+#endif
+  static const QuantFamily q8_0{
+      kQK8_0,
+      sizeof(BlockQ8_0),
+      false,
+      {dot_q8_0_portable<1>, dot_q8_0_portable<2>, dot_q8_0_portable<3>, dot_q8_0_portable<4>},
+      LLMSIZER_AVX2_DOTS(dot_q8_0_avx2)};
+  static const QuantFamily q4_0{
+      kQK4_0,
+      sizeof(BlockQ4_0),
+      false,
+      {dot_q4_0_portable<1>, dot_q4_0_portable<2>, dot_q4_0_portable<3>, dot_q4_0_portable<4>},
+      LLMSIZER_AVX2_DOTS(dot_q4_0_avx2)};
+  static const QuantFamily q4_k{
+      kQKK,
+      sizeof(BlockQ4_K),
+      true,
+      {dot_q4_k_portable<1>, dot_q4_k_portable<2>, dot_q4_k_portable<3>, dot_q4_k_portable<4>},
+      LLMSIZER_AVX2_DOTS(dot_q4_k_avx2)};
+#undef LLMSIZER_AVX2_DOTS
+  switch (dtype) {
+    case core::DType::kQ8_0:
+      return q8_0;
+    case core::DType::kQ4_0:
+      return q4_0;
+    case core::DType::kQ4_K:
+      return q4_k;
+    default:
+      LLMSIZER_CHECK(false, "matmul_quantized: dtype is not q8_0, q4_0 or q4_k");
+  }
+  return q8_0;
+}
+
+}  // namespace
+
+void quantize_act_q8(Isa isa, const float* x, std::int64_t k, BlockQ8Act* y) {
+  LLMSIZER_CHECK(k % 32 == 0, "quantize_act_q8: k must be a multiple of 32");
+#if LLMSIZER_HAVE_X86
+  if (isa == Isa::kAvx2) return quantize_act_q8_avx2(x, k, y);
+#endif
+  (void)isa;
+  quantize_act_q8_portable(x, k, y);
+}
+
+void quantize_act_q8k(Isa isa, const float* x, std::int64_t k, BlockQ8K* y) {
+  LLMSIZER_CHECK(k % kQKK == 0, "quantize_act_q8k: k must be a multiple of 256");
+#if LLMSIZER_HAVE_X86
+  if (isa == Isa::kAvx2) return quantize_act_q8k_avx2(x, k, y);
+#endif
+  (void)isa;
+  quantize_act_q8k_portable(x, k, y);
+}
+
+void matmul_quantized(Isa isa, core::DType dtype, const float* x, const std::byte* w, float* y,
+                      std::int64_t m, std::int64_t k, std::int64_t n, ThreadPool& pool,
+                      Workspace& ws) {
+  LLMSIZER_CHECK(isa_supported(isa), "matmul_quantized: instruction set not supported here");
+  const QuantFamily& fam = family(dtype);
+  LLMSIZER_CHECK(k % fam.block_elems == 0, "matmul_quantized: k is not a whole number of blocks");
+  if (m <= 0 || n <= 0) return;
+  if (k == 0) {
+    std::fill(y, y + m * n, 0.0f);
+    return;
+  }
+  const std::int64_t nb = k / fam.block_elems;
+  const std::size_t act_block = fam.act_256 ? sizeof(BlockQ8K) : sizeof(BlockQ8Act);
+  const std::size_t act_row = static_cast<std::size_t>(k / (fam.act_256 ? kQKK : 32)) * act_block;
+  const std::size_t w_row = static_cast<std::size_t>(nb) * fam.weight_block_bytes;
+  std::byte* act = ws.get(act_row * static_cast<std::size_t>(m)).data();
+
+  pool.parallel_for(0, m, 1, [&](std::int64_t i0, std::int64_t i1) {
+    for (std::int64_t i = i0; i < i1; ++i) {
+      std::byte* dst = act + static_cast<std::size_t>(i) * act_row;
+      if (fam.act_256)
+        quantize_act_q8k(isa, x + i * k, k, reinterpret_cast<BlockQ8K*>(dst));
+      else
+        quantize_act_q8(isa, x + i * k, k, reinterpret_cast<BlockQ8Act*>(dst));
+    }
+  });
+
+  const DotFn* dots = isa == Isa::kAvx2 ? fam.avx2 : fam.portable;
+  // A tile of W rows (about 64 KiB) stays in L1/L2 while every group of activation rows
+  // passes over it, so W is read from memory once per call whatever m is.
+  const std::int64_t tile =
+      std::max<std::int64_t>(4, static_cast<std::int64_t>(kWeightTileBytes / w_row));
+  // Rows of W per chunk: a multiple of 4; small enough to spread a matvec over the threads.
+  pool.parallel_for(0, n, 4, [&](std::int64_t j0, std::int64_t j1) {
+    const void* rows[kMaxRows];
+    float out[kMaxRows];
+    for (std::int64_t jt = j0; jt < j1; jt += tile) {
+      const std::int64_t jt1 = std::min(j1, jt + tile);
+      for (std::int64_t i0 = 0; i0 < m; i0 += kMaxRows) {
+        const int r = static_cast<int>(std::min<std::int64_t>(kMaxRows, m - i0));
+        for (int t = 0; t < r; ++t) rows[t] = act + static_cast<std::size_t>(i0 + t) * act_row;
+        for (std::int64_t j = jt; j < jt1; ++j) {
+          dots[r - 1](w + static_cast<std::size_t>(j) * w_row, rows, nb, out);
+          for (int t = 0; t < r; ++t) y[(i0 + t) * n + j] = out[t];
+        }
+      }
+    }
+  });
+}
+
+}  // namespace llmsizer::kernels::cpu

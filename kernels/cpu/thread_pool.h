@@ -1,0 +1,61 @@
+// thread_pool.h — the kernels' own fixed-size thread pool: a fixed set of worker threads,
+// created once, optionally pinned one per core with hwloc, that run a job on every thread or
+// split an index range; dispatching work allocates nothing (hot-loop safe).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "kernels/cpu/function_ref.h"
+
+namespace llmsizer::kernels::cpu {
+
+class ThreadPool {
+ public:
+  // Starts threads - 1 workers (the calling thread is thread 0). threads >= 1. With
+  // pin = true, thread t is bound to core t (mod the core count) through hwloc, and the
+  // thread that constructs the pool is bound too (its previous binding is restored by the
+  // destructor); when binding fails (restricted container), the pool runs unpinned and
+  // pinned() says so.
+  explicit ThreadPool(int threads = 1, bool pin = false);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  int size() const { return threads_; }
+  bool pinned() const { return pinned_; }
+
+  // Calls fn(t) once on every thread t in [0, size()) (the caller runs t = 0) and returns
+  // when all have finished. fn must not throw and must not call back into this pool.
+  // Not thread-safe: one calling thread at a time.
+  void run(FunctionRef<void(int)> fn);
+
+  // Splits [begin, end) into chunks that are multiples of `grain` (the last may be short)
+  // and calls fn(lo, hi) for each chunk, spread dynamically over the threads. grain >= 1.
+  // Same contract as run().
+  void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t grain,
+                    FunctionRef<void(std::int64_t, std::int64_t)> fn);
+
+  // Number of threads worth using on this host: the cores hwloc sees (at least 1).
+  static int hardware_cores();
+
+ private:
+  struct Binding;
+  void worker_main(int tid);
+  void bind_current_thread(int tid);
+
+  int threads_;
+  bool pinned_ = false;
+  std::unique_ptr<Binding> binding_;
+  std::vector<std::thread> workers_;
+  FunctionRef<void(int)> job_;
+  std::atomic<std::uint32_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<int> bind_failures_{0};
+  std::atomic<bool> stop_{false};
+};
+
+}  // namespace llmsizer::kernels::cpu

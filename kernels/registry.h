@@ -1,0 +1,103 @@
+// registry.h — the explicit list of every kernel: name, op kind, dtype, instruction set,
+// entry point, error bound against its naive reference, and its FLOP/byte counts from core/.
+// Tests run every entry against its reference; the profiler measures them. Adding a kernel =
+// one function + one line in registry.cc. The table is immutable (thread-safe).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <variant>
+
+#include "core/dtype.h"
+#include "core/op_cost.h"
+#include "kernels/cpu/attention.h"
+#include "kernels/cpu/isa.h"
+#include "kernels/cpu/matmul.h"
+#include "kernels/cpu/ops.h"
+#include "kernels/cpu/thread_pool.h"
+#include "kernels/cpu/workspace.h"
+
+namespace llmsizer::kernels {
+
+// Every op with a kernel, with the OpShape fields it reads and its reference twin in
+// kernels/reference/ (x + up for kAdd).
+enum class OpKind : std::uint8_t {
+  kMatmul,            // Y[m x n] = X[m x k] W[n x k]^T (m = 1: decode GEMV); matmul
+  kRmsNorm,           // m rows of k; rmsnorm
+  kLayerNorm,         // m rows of k; layernorm
+  kRopeInterleaved,   // m tokens x heads x head_dim, in place; rope
+  kRopeHalfSplit,     // as above; rope
+  kSilu,              // m x k elements; activation
+  kGelu,              // m x k elements; activation
+  kSwiGlu,            // silu(gate) * up, m x k elements; gated
+  kGeGlu,             // gelu(gate) * up, m x k elements; gated
+  kSoftmax,           // m rows of k; softmax
+  kAttentionPrefill,  // m new tokens after `past`, heads, kv_heads, head_dim, window; attention
+  kAttentionDecode,   // one token over past + 1 cached in `dtype`; attention
+  kAdd,               // residual add, m x k elements
+  kEmbedding,         // m ids into a table of n rows x k in `dtype`; dequantize
+  kKvAppend,          // m tokens x kv_heads x head_dim into a `dtype` cache; quantize
+};
+std::string_view op_name(OpKind op);
+
+// How a matmul treats its f32 activations before multiplying (part of the op's definition;
+// the reference applies the same reference::quantize_act_* first).
+enum class ActQuant : std::uint8_t {
+  kNone,
+  kQ8Block32,   // reference::quantize_act_q8 (q8_0 and q4_0 weights)
+  kQ8Block256,  // reference::quantize_act_q8k (q4_k weights)
+};
+
+// Problem size of one call; which fields matter is listed per OpKind above.
+struct OpShape {
+  std::int64_t m = 1;
+  std::int64_t k = 1;
+  std::int64_t n = 1;
+  std::int64_t past = 0;  // attention: cached positions before the new tokens
+  std::int64_t heads = 1;
+  std::int64_t kv_heads = 1;
+  std::int64_t head_dim = 1;
+  std::int64_t window = 0;  // attention: sliding window, 0 = none
+};
+
+using MatmulKernelFn = void (*)(const cpu::MatmulArgs&, cpu::ThreadPool&, cpu::Workspace&);
+using NormKernelFn = void (*)(const cpu::NormArgs&, cpu::ThreadPool&, cpu::Workspace&);
+using RopeKernelFn = void (*)(const cpu::RopeArgs&, cpu::ThreadPool&, cpu::Workspace&);
+using UnaryKernelFn = void (*)(const cpu::UnaryArgs&, cpu::ThreadPool&, cpu::Workspace&);
+using SoftmaxKernelFn = void (*)(const cpu::SoftmaxArgs&, cpu::ThreadPool&, cpu::Workspace&);
+using AttentionKernelFn = void (*)(const cpu::AttentionArgs&, cpu::ThreadPool&, cpu::Workspace&);
+using EmbeddingKernelFn = void (*)(const cpu::EmbeddingArgs&, cpu::ThreadPool&, cpu::Workspace&);
+using KvAppendKernelFn = void (*)(const cpu::KvAppendArgs&, cpu::ThreadPool&, cpu::Workspace&);
+// The entry point; its alternative follows from the OpKind (matmul -> MatmulKernelFn, norms
+// -> NormKernelFn, RoPE -> RopeKernelFn, activations and add -> UnaryKernelFn, softmax ->
+// SoftmaxKernelFn, attention -> AttentionKernelFn, embedding -> EmbeddingKernelFn, KV append
+// -> KvAppendKernelFn).
+using KernelFn =
+    std::variant<MatmulKernelFn, NormKernelFn, RopeKernelFn, UnaryKernelFn, SoftmaxKernelFn,
+                 AttentionKernelFn, EmbeddingKernelFn, KvAppendKernelFn>;
+
+struct KernelEntry {
+  const char* name;  // unique, e.g. "matmul_q4_0_avx2"
+  OpKind op;
+  core::DType dtype;  // weights (matmul), table (embedding) or KV cache; f32 for the others
+  cpu::Isa isa;       // the entry runs only where cpu::isa_supported(isa)
+  ActQuant act_quant;
+  KernelFn fn;
+  // Largest allowed error against the reference, normalised per output: for matmul
+  // |y - y_ref| / sum_k |x_k w_k| (the scale of a dot product's rounding error); for every
+  // other op |y - y_ref| / (1 + |y_ref|).
+  double max_error;
+  int k_multiple;  // matmul: k must be divisible by this (the weight block size)
+  core::OpCost (*cost)(const OpShape& shape);  // FLOPs and bytes (core/op_cost.h)
+};
+
+// Every kernel, the fastest variant of each (op, dtype) first.
+std::span<const KernelEntry> registry();
+// nullptr when no entry has that name.
+const KernelEntry* find_kernel(std::string_view name);
+// The first entry for (op, dtype) that runs on this host; nullptr when there is none.
+const KernelEntry* best_kernel(OpKind op, core::DType dtype);
+bool runs_here(const KernelEntry& e);
+
+}  // namespace llmsizer::kernels
