@@ -2,6 +2,7 @@
 // per token in energy, rented and owned) and `llmsizer compare` (self-hosting options
 // against hosted APIs at a monthly volume). See docs/cost-model.md#cost.
 #include <cmath>
+#include <memory>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -364,9 +365,12 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
     std::optional<double> replicas_per_token;
     std::string slo_note;
   };
-  std::vector<Option> options;
+  // Options live behind pointers: each holds a PerfModel that points at its own Deployment,
+  // so an Option must never move.
+  std::vector<std::unique_ptr<Option>> options;
   for (const auto& hw : split(o.dep.hardware)) {
-    Option opt;
+    auto owned = std::make_unique<Option>();
+    Option& opt = *owned;
     opt.hardware = hw;
     if (!prepare(g, o, hw, opt.p, d)) return fail(d);
     opt.pr = prices_for(opt.p.dep->hardware, opt.p.prices, o, *term);
@@ -412,8 +416,9 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
         opt.slo_note = "SLO " + estimator::format_slo(*slo) + " cannot be met: " + why;
       }
     }
-    options.push_back(std::move(opt));
+    options.push_back(std::move(owned));
   }
+
   std::string text;
   schema::JsonWriter j;
   j.begin_object();
@@ -454,7 +459,8 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
   j.end_array();
   text += "\n";
   j.key("options").begin_array();
-  for (const auto& opt : options) {
+  for (const auto& owned : options) {
+    const Option& opt = *owned;
     const auto& dep = *opt.p.dep;
     text += fmt::format(
         "{} x {} [tp={} pp={}] {}: batch {:.0f}, TTFT {:.0f} ms (idle), {:.0f} output "

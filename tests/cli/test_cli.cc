@@ -259,18 +259,28 @@ TEST_CASE("a broken catalog is reported with file:line:col", "[cli]") {
 
 TEST_CASE("--out writes the whole report atomically", "[cli]") {
   namespace fs = std::filesystem;
-  const fs::path out = fs::temp_directory_path() / "llmsizer-cli-out.json";
-  fs::remove(out);
+  // A private folder: other tests create and delete files in the temp dir concurrently.
+  const fs::path dir = fs::temp_directory_path() / "llmsizer-cli-out-test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path out = dir / "report.json";
   const auto r = run("estimate -m llama-2-7b -H h100-sxm -f json -o " + out.string());
+  INFO(r.out);
   CHECK(r.code == 0);
   std::ifstream in(out);
   std::stringstream ss;
   ss << in.rdbuf();
-  CHECK(ss.str().find("\"max_batch\"") != std::string::npos);
-  CHECK(ss.str().back() == '\n');
-  for (const auto& e : fs::directory_iterator(out.parent_path()))
-    CHECK(e.path().filename().string().find(".llmsizer-cli-out.json.tmp") == std::string::npos);
-  fs::remove(out);
+  const std::string text = ss.str();
+  CHECK(text.find("\"max_batch\"") != std::string::npos);
+  REQUIRE_FALSE(text.empty());
+  CHECK(text.back() == '\n');
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    ++files;
+    CHECK(e.path().filename() == "report.json");  // no temporary left behind
+  }
+  CHECK(files == 1);
+  fs::remove_all(dir);
 }
 
 TEST_CASE("list and show run on the whole catalog", "[cli]") {
