@@ -402,8 +402,8 @@ int run_study(const GlobalOptions& g, const StudyOptions& o) {
       ch.log_x = true;
       std::map<std::string, schema::SvgSeries> by;
       for (const auto& r : keep.sample) {
-        const std::string name = cell(r, col("hardware")) + " " + cell(r, col("weights")) +
-                                 " tp" + cell(r, col("tp")) +
+        const std::string name = cell(r, col("hardware")) + " " + cell(r, col("weights")) + " tp" +
+                                 cell(r, col("tp")) +
                                  (col("model") >= 0 ? " " + cell(r, col("model")) : "");
         auto& s = by[name];
         s.name = name;
@@ -471,7 +471,8 @@ int run_study(const GlobalOptions& g, const StudyOptions& o) {
       bc.segments = {"weights", "KV cache", "activations", "overhead"};
       for (const auto& r : keep.best) {
         schema::SvgBarGroup gr;
-        gr.label = cell(r, col("hardware")) + " " + cell(r, col("weights")) + " tp" + cell(r, col("tp"));
+        gr.label =
+            cell(r, col("hardware")) + " " + cell(r, col("weights")) + " tp" + cell(r, col("tp"));
         for (const char* k : {"weights_gib", "kv_cache_gib", "activation_gib", "overhead_gib"})
           gr.values.push_back(r.num[static_cast<std::size_t>(col(k))]);
         bc.bars.push_back(gr);

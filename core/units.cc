@@ -123,9 +123,12 @@ std::optional<double> parse_tokens_per_month(std::string_view s) {
   }
   if (u.rfind("tok", 0) == 0) u.erase(0, u.rfind("tokens", 0) == 0 ? 6 : 3);
   double per = 1;  // months
-  if (u.empty() || u == "/month" || u == "/mo") per = 1;
-  else if (u == "/day" || u == "/d") per = 730.0 / 24.0;
-  else return std::nullopt;
+  if (u.empty() || u == "/month" || u == "/mo")
+    per = 1;
+  else if (u == "/day" || u == "/d")
+    per = 730.0 / 24.0;
+  else
+    return std::nullopt;
   return v * mult * per;
 }
 

@@ -68,7 +68,8 @@ void read_api(Reader& r, ApiPricing& a) {
     if (m.get("batch_output_usd_per_mtok", v, Need::kOptional, 0, kMaxUsdPerMtok))
       p.batch_output_usd_per_mtok = v;
     std::int64_t ctx = 0;
-    if (m.get("context_tokens", ctx, Need::kOptional, 1, std::int64_t{1} << 40)) p.context_tokens = ctx;
+    if (m.get("context_tokens", ctx, Need::kOptional, 1, std::int64_t{1} << 40))
+      p.context_tokens = ctx;
     m.get("open_model", p.open_model, Need::kOptional);
     read_entry_provenance(m, p.from, a.source, a.as_of);
     if (auto s = m.child("speed", Need::kOptional)) {
@@ -283,10 +284,18 @@ std::optional<DevicePrice> cheapest_rental(const PriceCatalog& c, const std::str
       if (o.hardware != hardware) continue;
       std::optional<double> price;
       switch (term) {
-        case RentalTerm::kOnDemand: price = o.on_demand_usd_per_hour; break;
-        case RentalTerm::kReserved1y: price = o.reserved_1y_usd_per_hour; break;
-        case RentalTerm::kReserved3y: price = o.reserved_3y_usd_per_hour; break;
-        case RentalTerm::kSpot: price = o.spot_usd_per_hour; break;
+        case RentalTerm::kOnDemand:
+          price = o.on_demand_usd_per_hour;
+          break;
+        case RentalTerm::kReserved1y:
+          price = o.reserved_1y_usd_per_hour;
+          break;
+        case RentalTerm::kReserved3y:
+          price = o.reserved_3y_usd_per_hour;
+          break;
+        case RentalTerm::kSpot:
+          price = o.spot_usd_per_hour;
+          break;
       }
       if (!price) continue;
       const double per_device = *price / static_cast<double>(o.devices);

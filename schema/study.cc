@@ -126,7 +126,8 @@ std::optional<StudySpec> parse_study_yaml(std::string_view text, const std::stri
             spec->error_here(fmt::format("{:.0f} values; at most {} per axis", n, kMaxAxisValues));
             continue;
           }
-          for (double i = 0; i < n; ++i) a.values.push_back({format_number(from + i * step), a.where});
+          for (double i = 0; i < n; ++i)
+            a.values.push_back({format_number(from + i * step), a.where});
         } else {
           if (from <= 0 || to <= 0) {
             spec->error_here("log_steps needs from and to above zero");
@@ -135,7 +136,8 @@ std::optional<StudySpec> parse_study_yaml(std::string_view text, const std::stri
           for (std::int64_t i = 0; i < log_steps; ++i) {
             const double f = static_cast<double>(i) / static_cast<double>(log_steps - 1);
             double v = from * std::pow(to / from, f);
-            if (std::fabs(v - std::round(v)) < 1e-6 * std::max(1.0, std::fabs(v))) v = std::round(v);
+            if (std::fabs(v - std::round(v)) < 1e-6 * std::max(1.0, std::fabs(v)))
+              v = std::round(v);
             a.values.push_back({format_number(v), a.where});
           }
         }
@@ -146,7 +148,8 @@ std::optional<StudySpec> parse_study_yaml(std::string_view text, const std::stri
     sw->finish();
   }
   if (auto cs = r.node("constraints", Need::kOptional)) {
-    if (!cs->IsSequence()) r.error("constraints", "expected a list of expressions");
+    if (!cs->IsSequence())
+      r.error("constraints", "expected a list of expressions");
     else
       for (std::size_t i = 0; i < cs->size(); ++i) {
         const auto e = (*cs)[i];
@@ -161,7 +164,8 @@ std::optional<StudySpec> parse_study_yaml(std::string_view text, const std::stri
   for (const auto& a : read_axes(r, "derived"))
     if (!a.values.empty()) s.derived.push_back({a.key, a.values[0].text, a.values[0].where});
   if (auto so = r.node("sort", Need::kOptional)) {
-    if (!so->IsSequence()) r.error("sort", "expected a list like [{column: usd_per_hour}]");
+    if (!so->IsSequence())
+      r.error("sort", "expected a list like [{column: usd_per_hour}]");
     else
       for (std::size_t i = 0; i < so->size(); ++i) {
         Reader item((*so)[i], fmt::format("sort[{}]", i), &ctx);

@@ -47,10 +47,10 @@ struct StudySpec {
   std::string question;
   std::string evaluate;  // estimate | serve | plan | compare
   core::SourceLocation evaluate_where;
-  std::vector<StudyAxis> base;   // one value each
-  std::vector<StudyAxis> grid;   // cartesian product
-  std::vector<StudyAxis> zip;    // advanced together (equal lengths)
-  std::vector<StudyAxis> ranges; // expanded numeric ranges (part of the product)
+  std::vector<StudyAxis> base;    // one value each
+  std::vector<StudyAxis> grid;    // cartesian product
+  std::vector<StudyAxis> zip;     // advanced together (equal lengths)
+  std::vector<StudyAxis> ranges;  // expanded numeric ranges (part of the product)
   std::vector<StudyExpr> constraints;
   std::vector<StudyExpr> derived;
   std::vector<StudySort> sort;
