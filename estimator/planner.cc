@@ -79,17 +79,17 @@ void evaluate(const PlanRequest& r, const Means& mean, PlanCandidate& c) {
   // Zero load: a lone request's latency is a floor no batching can beat.
   const Performance one = pm.evaluate(1, mean.prompt, std::max(1.0, mean.output));
   if (r.slo.ttft && one.ttft_s > r.slo.ttft->limit_s) {
-    c.reason = fmt::format("SLO missed even at zero load: TTFT {:.0f} ms > {:.0f} ms",
+    c.reason = fmt::format("SLO missed even at zero load: TTFT {:.3g} ms > {:.3g} ms",
                            one.ttft_s * 1e3, r.slo.ttft->limit_s * 1e3);
     return;
   }
   if (r.slo.tpot && one.tpot_s > r.slo.tpot->limit_s) {
-    c.reason = fmt::format("SLO missed even at zero load: TPOT {:.1f} ms > {:.1f} ms",
+    c.reason = fmt::format("SLO missed even at zero load: TPOT {:.3g} ms > {:.3g} ms",
                            one.tpot_s * 1e3, r.slo.tpot->limit_s * 1e3);
     return;
   }
   if (r.slo.e2e && one.e2e_s > r.slo.e2e->limit_s) {
-    c.reason = fmt::format("SLO missed even at zero load: e2e {:.2f} s > {:.2f} s", one.e2e_s,
+    c.reason = fmt::format("SLO missed even at zero load: e2e {:.3g} s > {:.3g} s", one.e2e_s,
                            r.slo.e2e->limit_s);
     return;
   }
