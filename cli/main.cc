@@ -10,6 +10,9 @@
 #include "cli/accuracy_cmd.h"
 #include "cli/commands.h"
 #include "cli/deployment.h"
+#ifdef LLMSIZER_HAVE_PROFILER
+#include "profiler/topology.h"
+#endif
 
 namespace {
 
@@ -268,6 +271,16 @@ int main(int argc, char** argv) {
   studyc->add_flag("--merge", sto.merge, "join results.shard-*-of-*.csv and write the report");
   studyc->add_flag("--quiet", sto.quiet, "no progress bar");
 
+#ifdef LLMSIZER_HAVE_PROFILER
+  auto* hwc = app.add_subcommand("hw",
+                                 "this host: packages, cores, threads, caches, NUMA nodes, "
+                                 "memory (hwloc and the OS) and ISA features");
+  std::string hw_format = "table";
+  hwc->add_option("-f,--format", hw_format, "table | json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+#endif
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -291,6 +304,16 @@ int main(int argc, char** argv) {
   if (fitc->parsed()) return llmsizer::cli::run_fit(g, fo);
   if (costc->parsed()) return llmsizer::cli::run_cost(g, co);
   if (studyc->parsed()) return llmsizer::cli::run_study(g, sto);
+#ifdef LLMSIZER_HAVE_PROFILER
+  if (hwc->parsed()) {
+    const auto t = llmsizer::profiler::discover_topology();
+    std::fputs((hw_format == "json" ? llmsizer::profiler::topology_json(t)
+                                    : llmsizer::profiler::topology_table(t))
+                   .c_str(),
+               stdout);
+    return 0;
+  }
+#endif
   if (cmpc->parsed()) return llmsizer::cli::run_compare(g, cmo);
   if (acc->parsed()) return llmsizer::cli::run_accuracy(g, acc_o);
   return 2;

@@ -4,7 +4,14 @@
 #include <hwloc.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <map>
+
+#include <fmt/format.h>
+
+#include "core/units.h"
+#include "schema/text_writer.h"
 
 namespace llmsizer::profiler {
 
@@ -41,7 +48,97 @@ Topology discover_topology(const std::string& synthetic) {
   const long page = sysconf(_SC_PAGE_SIZE);
   if (pages > 0 && page > 0)
     t.os_memory_bytes = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page);
+  if (synthetic.empty()) {
+    t.isa = detect_isa();
+    if (std::FILE* f = std::fopen("/sys/fs/cgroup/memory.max", "r")) {
+      unsigned long long v = 0;
+      if (std::fscanf(f, "%llu", &v) == 1) t.cgroup_limit_bytes = v;  // "max" leaves it 0
+      std::fclose(f);
+    }
+  }
   return t;
+}
+
+std::uint64_t Topology::usable_memory_bytes() const {
+  // The OS count is what processes can allocate; hwloc's NUMA figures come from firmware
+  // tables that VMs often fill in partially (seen here: 6.7 GiB of a 24 GiB VM). A cgroup
+  // limit, when set, caps it further.
+  const std::uint64_t base = os_memory_bytes ? os_memory_bytes : hwloc_memory_bytes;
+  return cgroup_limit_bytes && cgroup_limit_bytes < base ? cgroup_limit_bytes : base;
+}
+
+std::vector<std::string> detect_isa() {
+  std::vector<std::string> out;
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("sse4.2")) out.emplace_back("sse4.2");
+  if (__builtin_cpu_supports("avx")) out.emplace_back("avx");
+  if (__builtin_cpu_supports("avx2")) out.emplace_back("avx2");
+  if (__builtin_cpu_supports("fma")) out.emplace_back("fma");
+  if (__builtin_cpu_supports("f16c")) out.emplace_back("f16c");
+  if (__builtin_cpu_supports("avx512f")) out.emplace_back("avx512f");
+  if (__builtin_cpu_supports("avx512bw")) out.emplace_back("avx512bw");
+  if (__builtin_cpu_supports("avx512vnni")) out.emplace_back("avx512_vnni");
+  if (__builtin_cpu_supports("avx512bf16")) out.emplace_back("avx512_bf16");
+#if defined(__GNUC__) && __GNUC__ >= 12
+  if (__builtin_cpu_supports("avxvnni")) out.emplace_back("avx_vnni");
+  if (__builtin_cpu_supports("amx-tile")) out.emplace_back("amx_tile");
+#endif
+#elif defined(__aarch64__)
+  out.emplace_back("neon");
+#endif
+  return out;
+}
+
+std::string topology_table(const Topology& t) {
+  std::string out =
+      fmt::format("cpu            {}\n", t.cpu_model.empty() ? "(unknown)" : t.cpu_model);
+  out += fmt::format("packages       {}\ncores          {}\nthreads        {}\nNUMA nodes     {}\n",
+                     t.packages, t.cores, t.hardware_threads, t.numa_nodes);
+  for (const auto& c : t.caches)
+    out += fmt::format("L{} cache       {} x {}\n", c.level, c.instances,
+                       core::format_bytes(c.size_bytes));
+  out +=
+      fmt::format("memory         {} (hwloc), {} (OS); planning with {}\n",
+                  core::format_bytes(t.hwloc_memory_bytes), core::format_bytes(t.os_memory_bytes),
+                  core::format_bytes(t.usable_memory_bytes()));
+  std::string isa;
+  for (const auto& i : t.isa) isa += (isa.empty() ? "" : " ") + i;
+  out += fmt::format("ISA            {}\n", isa.empty() ? "(none detected)" : isa);
+  out +=
+      "basis: measured on this host (hwloc topology, the OS's memory count, CPU feature "
+      "flags)\n";
+  return out;
+}
+
+std::string topology_json(const Topology& t) {
+  schema::JsonWriter j;
+  j.begin_object();
+  j.key("schema").value("host-topology").key("schema_version").value(1);
+  j.key("cpu_model").value(t.cpu_model);
+  j.key("packages").value(t.packages).key("cores").value(t.cores);
+  j.key("hardware_threads").value(t.hardware_threads).key("numa_nodes").value(t.numa_nodes);
+  j.key("caches").begin_array();
+  for (const auto& c : t.caches) {
+    j.begin_object();
+    j.key("level")
+        .value(c.level)
+        .key("size_bytes")
+        .value(c.size_bytes)
+        .key("instances")
+        .value(c.instances);
+    j.end_object();
+  }
+  j.end_array();
+  j.key("hwloc_memory_bytes").value(t.hwloc_memory_bytes);
+  j.key("os_memory_bytes").value(t.os_memory_bytes);
+  j.key("cgroup_limit_bytes").value(t.cgroup_limit_bytes);
+  j.key("usable_memory_bytes").value(t.usable_memory_bytes());
+  j.key("isa").begin_array();
+  for (const auto& i : t.isa) j.value(i);
+  j.end_array();
+  j.end_object();
+  return j.str();
 }
 
 }  // namespace llmsizer::profiler

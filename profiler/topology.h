@@ -23,7 +23,20 @@ struct Topology {
   std::vector<CacheLevel> caches;        // data/unified caches, by level
   std::uint64_t hwloc_memory_bytes = 0;  // as hwloc sees it
   std::uint64_t os_memory_bytes = 0;     // sysconf(_SC_PHYS_PAGES) * page size
+  std::uint64_t cgroup_limit_bytes = 0;  // /sys/fs/cgroup/memory.max; 0 = none
+  std::vector<std::string> isa;          // avx2 fma avx512f avx512_vnni avx_vnni amx_tile neon ...
+
+  // The memory to plan with: the OS's count (in VMs hwloc's firmware-derived figure is often
+  // partial), capped by a cgroup limit; hwloc's only when the OS gives none.
+  std::uint64_t usable_memory_bytes() const;
 };
+
+// ISA extensions of the CPU this runs on, as the compiler's CPU detection sees them.
+std::vector<std::string> detect_isa();
+
+// `llmsizer hw` output: a table for people, or JSON.
+std::string topology_table(const Topology& t);
+std::string topology_json(const Topology& t);
 
 // Discovers the host; `synthetic` (hwloc synthetic description, e.g.
 // "pack:1 core:4 pu:2") makes it deterministic for tests.

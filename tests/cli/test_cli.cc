@@ -182,6 +182,18 @@ TEST_CASE("a study gives the same files on 1 or 2 threads and sharded then merge
   fs::remove_all(base);
 }
 
+TEST_CASE("hw describes this host", "[cli][hw]") {
+  const auto r = run("hw --format json");
+  INFO(r.out);
+#ifdef LLMSIZER_TEST_HAVE_PROFILER
+  CHECK(r.code == 0);
+  CHECK(r.out.find("\"cores\": ") != std::string::npos);
+  CHECK(r.out.find("\"usable_memory_bytes\"") != std::string::npos);
+#else
+  CHECK(r.code == 2);  // estimator-only builds have no profiler
+#endif
+}
+
 TEST_CASE("bad input exits 2 with a located message, never a crash", "[cli]") {
   struct Case {
     const char* args;
