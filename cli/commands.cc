@@ -117,7 +117,8 @@ int run_show_model(const GlobalOptions& g, const std::string& name, const std::s
     return emit("", j.str(), d) ? 0 : fail(d);
   }
   std::string out =
-      fmt::format("{} ({}), family {}\n", m->name, m->hf_repo, core::to_string(a.family));
+      fmt::format("{}{}, family {}\n", m->name, m->hf_repo.empty() ? "" : " (" + m->hf_repo + ")",
+                  core::to_string(a.family));
   const auto& at = a.attention;
   out += fmt::format("  layers {}, hidden {}, vocab {}, context {} tokens, position {}\n",
                      a.num_layers, a.hidden_size, a.vocab_size, a.max_context,

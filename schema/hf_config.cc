@@ -557,8 +557,12 @@ std::string make_id(const std::string& name_or_path, const std::string& file) {
   const auto slash = s.find_last_of("/\\");
   if (auto id = to_id(slash == std::string_view::npos ? s : s.substr(slash + 1)); !id.empty())
     return id;
-  if (auto id = to_id(std::filesystem::path(file).parent_path().filename().string()); !id.empty())
-    return id;
+  // A file called config.json is named by its folder (a downloaded repo); any other file
+  // by its own stem (llama-2-7b.json).
+  const std::filesystem::path p(file);
+  const std::string base =
+      p.filename() == "config.json" ? p.parent_path().filename().string() : p.stem().string();
+  if (auto id = to_id(base); !id.empty()) return id;
   return "hf-config";
 }
 
@@ -642,7 +646,8 @@ std::optional<ModelSpec> parse_hf_config(std::string_view json_text, const std::
       break;
   }
 
-  // Identity: `_name_or_path` when the file names its repository, else the folder it sits in.
+  // Identity: `_name_or_path` when the file names its repository, else the file (or, for a
+  // config.json, its folder).
   const std::string name_or_path = c.text_or("_name_or_path", "");
   m.id = make_id(name_or_path, file);
   m.hf_repo = name_or_path;

@@ -112,9 +112,9 @@ TEST_CASE("family conventions come out of config.json as the models are built") 
     CHECK(m.arch.norm.per_layer == 2);
     CHECK(m.arch.attention.sliding_window == 0);
   }
-  SECTION("Llama-3.1-8B: GQA, no _name_or_path so the folder names it") {
+  SECTION("Llama-3.1-8B: GQA, no _name_or_path so the file names it") {
     const auto m = load_ok("llama-3.1-8b.json");
-    CHECK(m.id == "hf");
+    CHECK(m.id == "llama-3.1-8b");
     CHECK(m.hf_repo.empty());
     CHECK(m.arch.attention.num_kv_heads == 8);
     CHECK(m.arch.max_context == 131072);
