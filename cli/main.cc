@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/deployment.h"
 #ifdef LLMSIZER_HAVE_PROFILER
+#include "cli/profile_cmd.h"
 #include "profiler/topology.h"
 #endif
 
@@ -279,6 +280,21 @@ int main(int argc, char** argv) {
   hwc->add_option("-f,--format", hw_format, "table | json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
+
+  auto* profc = app.add_subcommand("profile",
+                                   "measure this host (bandwidth curve, FP32 FMA and int8 "
+                                   "peaks) and write a hardware-profile YAML");
+  llmsizer::cli::ProfileCmdOptions prof_o;
+  bool prof_quick_flag = false;
+  auto* prof_quick =
+      profc->add_flag("--quick", prof_quick_flag, "quick run, under 90 s on 2 cores (default)");
+  profc->add_flag("--full", prof_o.full, "finer sweep, longer repetitions (under 10 min)")
+      ->excludes(prof_quick);
+  profc->add_option("--out", prof_o.out,
+                    "output file (default <profiles>/measured/<host>-<date>.yaml)");
+  profc->add_option("--threads", prof_o.threads, "most threads to use (default: all cores)")
+      ->check(CLI::Range(1, 1024));
+  profc->add_flag("--quiet", prof_o.quiet, "no progress");
 #endif
 
   try {
@@ -313,6 +329,7 @@ int main(int argc, char** argv) {
                stdout);
     return 0;
   }
+  if (profc->parsed()) return llmsizer::cli::run_profile(g, prof_o);
 #endif
   if (cmpc->parsed()) return llmsizer::cli::run_compare(g, cmo);
   if (acc->parsed()) return llmsizer::cli::run_accuracy(g, acc_o);

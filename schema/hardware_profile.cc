@@ -1,0 +1,183 @@
+// hardware_profile.cc — strict decode/encode of `hardware-profile` documents
+// (docs/schema/hardware-profile.md). Lists (caches, bandwidth) are written one flow map per
+// line so that a profile diffs row by row.
+#include "schema/hardware_profile.h"
+
+#include <fmt/format.h>
+
+#include "schema/impl/yaml_reader.h"
+#include "schema/text_writer.h"
+
+namespace llmsizer::schema {
+
+using impl::Need;
+using impl::Reader;
+
+namespace {
+
+const std::vector<std::pair<std::string, BandwidthKind>>& kind_names() {
+  static const std::vector<std::pair<std::string, BandwidthKind>> kNames = {
+      {"read", BandwidthKind::kRead},
+      {"write", BandwidthKind::kWrite},
+      {"copy", BandwidthKind::kCopy},
+      {"triad", BandwidthKind::kTriad},
+  };
+  return kNames;
+}
+
+constexpr double kMaxRate = 1e18;
+constexpr std::int64_t kMaxBytes = std::int64_t{1} << 50;
+
+bool get_u64(Reader& r, std::string_view key, std::uint64_t& out, Need need) {
+  std::int64_t v = 0;
+  if (!r.get(key, v, need, 0, kMaxBytes)) return false;
+  out = static_cast<std::uint64_t>(v);
+  return true;
+}
+
+// A required list of mappings under `key`; calls f(reader) for each element.
+template <class F>
+void read_list(Reader& r, std::string_view key, Need need, F f) {
+  auto list = r.node(key, need);
+  if (!list) return;
+  if (!list->IsSequence()) {
+    r.error(key, "expected a list");
+    return;
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    Reader e((*list)[i], fmt::format("{}[{}]", key, i), &r.ctx());
+    if (!e.valid()) continue;
+    f(e);
+    e.finish();
+  }
+}
+
+}  // namespace
+
+const char* to_string(BandwidthKind k) {
+  for (const auto& [n, v] : kind_names())
+    if (v == k) return n.c_str();
+  return "?";
+}
+
+std::string write_hardware_profile_yaml(const HardwareProfile& p) {
+  YamlWriter w;
+  w.field("schema", "hardware-profile");
+  w.field("schema_version", kHardwareProfileSchemaVersion);
+  w.field("id", p.id);
+  w.begin_map("context");
+  w.field("host", p.context.host);
+  w.field("cpu_model", p.context.cpu_model);
+  w.field("cores", p.context.cores);
+  w.field("threads", p.context.threads);
+  w.field("compiler", p.context.compiler);
+  w.field("compiler_flags", p.context.compiler_flags);
+  w.field("llmsizer_version", p.context.llmsizer_version);
+  w.field("date_utc", p.context.date_utc);
+  w.end_map();
+  w.begin_map("topology");
+  w.field("packages", p.topology.packages);
+  w.field("cores", p.topology.cores);
+  w.field("hardware_threads", p.topology.hardware_threads);
+  w.field("numa_nodes", p.topology.numa_nodes);
+  w.field("memory_bytes", p.topology.memory_bytes);
+  w.field("isa", p.topology.isa);
+  std::string out = w.str();
+  out += "  caches:\n";
+  for (const auto& c : p.topology.caches)
+    out += fmt::format("    - {{level: {}, size_bytes: {}, instances: {}}}\n", c.level,
+                       c.size_bytes, c.instances);
+  YamlWriter pk;
+  pk.begin_map("peaks");
+  pk.field("fp32_flop_per_s", p.peaks.fp32_flop_per_s);
+  pk.field("fp32_theoretical_flop_per_s", p.peaks.fp32_theoretical_flop_per_s);
+  pk.field("int8_op_per_s", p.peaks.int8_op_per_s);
+  pk.field("clock_hz", p.peaks.clock_hz);
+  pk.field("fp32_isa", p.peaks.fp32_isa);
+  pk.field("int8_isa", p.peaks.int8_isa);
+  pk.end_map();
+  out += pk.str();
+  out += "bandwidth:\n";
+  for (const auto& b : p.bandwidth)
+    out += fmt::format(
+        "  - {{kind: {}, working_set_bytes: {}, threads: {}, bytes_per_s: {}, cv: {}, reps: {}, "
+        "noisy: {}}}\n",
+        to_string(b.kind), b.working_set_bytes, b.threads, format_number(b.bytes_per_s),
+        format_number(b.cv), b.reps, b.noisy ? "true" : "false");
+  return out;
+}
+
+std::optional<HardwareProfile> parse_hardware_profile_yaml(std::string_view text,
+                                                           const std::string& file,
+                                                           core::Diagnostics& diags) {
+  const std::size_t errors_before = diags.error_count();
+  impl::DocContext ctx{file, &diags};
+  auto root = impl::parse_yaml_text(text, ctx);
+  if (!root) return std::nullopt;
+  Reader r(*root, "", &ctx);
+  if (!r.valid()) return std::nullopt;
+  HardwareProfile p;
+  impl::read_header(r, "hardware-profile", kHardwareProfileSchemaVersion, p.id);
+  if (auto c = r.child("context", Need::kRequired)) {
+    c->get("host", p.context.host, Need::kRequired);
+    c->get("cpu_model", p.context.cpu_model, Need::kRequired);
+    c->get("cores", p.context.cores, Need::kRequired, 1, 1 << 20);
+    c->get("threads", p.context.threads, Need::kRequired, 1, 1 << 22);
+    c->get("compiler", p.context.compiler, Need::kRequired);
+    c->get("compiler_flags", p.context.compiler_flags, Need::kOptional);
+    c->get("llmsizer_version", p.context.llmsizer_version, Need::kRequired);
+    if (c->get("date_utc", p.context.date_utc, Need::kRequired) &&
+        !impl::is_valid_date(p.context.date_utc.substr(0, 10)))
+      c->error("date_utc", "'" + p.context.date_utc + "' is not a date (YYYY-MM-DDTHH:MM:SSZ)");
+    c->finish();
+  }
+  if (auto t = r.child("topology", Need::kRequired)) {
+    t->get("packages", p.topology.packages, Need::kRequired, 1, 1 << 12);
+    t->get("cores", p.topology.cores, Need::kRequired, 1, 1 << 20);
+    t->get("hardware_threads", p.topology.hardware_threads, Need::kRequired, 1, 1 << 22);
+    t->get("numa_nodes", p.topology.numa_nodes, Need::kOptional, 0, 1 << 12);
+    get_u64(*t, "memory_bytes", p.topology.memory_bytes, Need::kRequired);
+    t->get("isa", p.topology.isa, Need::kOptional);
+    read_list(*t, "caches", Need::kOptional, [&](Reader& e) {
+      ProfileCache c;
+      e.get("level", c.level, Need::kRequired, 1, 8);
+      get_u64(e, "size_bytes", c.size_bytes, Need::kRequired);
+      e.get("instances", c.instances, Need::kRequired, 1, 1 << 22);
+      p.topology.caches.push_back(c);
+    });
+    t->finish();
+  }
+  if (auto k = r.child("peaks", Need::kRequired)) {
+    k->get("fp32_flop_per_s", p.peaks.fp32_flop_per_s, Need::kRequired, 0.0, kMaxRate);
+    k->get("fp32_theoretical_flop_per_s", p.peaks.fp32_theoretical_flop_per_s, Need::kRequired, 0.0,
+           kMaxRate);
+    k->get("int8_op_per_s", p.peaks.int8_op_per_s, Need::kRequired, 0.0, kMaxRate);
+    k->get("clock_hz", p.peaks.clock_hz, Need::kRequired, 0.0, 1e11);
+    k->get("fp32_isa", p.peaks.fp32_isa, Need::kOptional);
+    k->get("int8_isa", p.peaks.int8_isa, Need::kOptional);
+    k->finish();
+  }
+  read_list(r, "bandwidth", Need::kRequired, [&](Reader& e) {
+    BandwidthPoint b;
+    e.get_enum("kind", b.kind, Need::kRequired, kind_names());
+    get_u64(e, "working_set_bytes", b.working_set_bytes, Need::kRequired);
+    e.get("threads", b.threads, Need::kRequired, 1, 1 << 22);
+    e.get("bytes_per_s", b.bytes_per_s, Need::kRequired, 0.0, kMaxRate);
+    e.get("cv", b.cv, Need::kRequired, 0.0, 100.0);
+    e.get("reps", b.reps, Need::kOptional, 0, 1 << 30);
+    e.get("noisy", b.noisy, Need::kOptional);
+    p.bandwidth.push_back(b);
+  });
+  r.finish();
+  if (diags.error_count() != errors_before) return std::nullopt;
+  return p;
+}
+
+std::optional<HardwareProfile> load_hardware_profile_yaml(const std::string& path,
+                                                          core::Diagnostics& diags) {
+  auto text = impl::read_text_file(path, diags);
+  if (!text) return std::nullopt;
+  return parse_hardware_profile_yaml(*text, path, diags);
+}
+
+}  // namespace llmsizer::schema

@@ -1,0 +1,83 @@
+// hardware_profile.h — the measured `hardware-profile` document (docs/schema/hardware-profile.md):
+// what `llmsizer profile` found on one host (context, topology summary, peaks, bandwidth
+// curve). It is the only bridge from the profiler to the estimator. Writing is
+// deterministic; parsing is strict and never throws (problems are located Diagnostics).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/diagnostics.h"
+
+namespace llmsizer::schema {
+
+inline constexpr std::int64_t kHardwareProfileSchemaVersion = 1;
+
+struct ProfileContext {
+  std::string host;
+  std::string cpu_model;
+  std::int64_t cores = 0;
+  std::int64_t threads = 0;  // hardware threads
+  std::string compiler;
+  std::string compiler_flags;
+  std::string llmsizer_version;
+  std::string date_utc;  // ISO 8601, e.g. 2026-11-27T04:00:00Z
+};
+
+struct ProfileCache {
+  std::int64_t level = 0;
+  std::uint64_t size_bytes = 0;  // per instance
+  std::int64_t instances = 0;
+};
+
+struct ProfileTopology {
+  std::int64_t packages = 0;
+  std::int64_t cores = 0;
+  std::int64_t hardware_threads = 0;
+  std::int64_t numa_nodes = 0;
+  std::uint64_t memory_bytes = 0;  // usable (OS count, capped by cgroup)
+  std::vector<ProfileCache> caches;
+  std::vector<std::string> isa;
+};
+
+struct ProfilePeaks {
+  double fp32_flop_per_s = 0;              // measured FMA throughput, all threads used
+  double fp32_theoretical_flop_per_s = 0;  // cores x FMA units x lanes x 2 x clock_hz
+  double int8_op_per_s = 0;                // measured int8 dot-product ops (mul + add = 2)
+  double clock_hz = 0;                     // estimated from a dependent add chain
+  std::string fp32_isa;                    // avx2 | avx512 | scalar
+  std::string int8_isa;                    // avx2 | avx512_vnni | scalar
+};
+
+enum class BandwidthKind { kRead, kWrite, kCopy, kTriad };
+const char* to_string(BandwidthKind k);
+
+struct BandwidthPoint {
+  BandwidthKind kind = BandwidthKind::kRead;
+  std::uint64_t working_set_bytes = 0;  // all arrays together
+  std::int64_t threads = 1;
+  double bytes_per_s = 0;  // bytes the kernel reads + writes (no write-allocate)
+  double cv = 0;           // coefficient of variation of the repetitions
+  std::int64_t reps = 0;
+  bool noisy = false;  // cv stayed above the target when the cap was reached
+};
+
+struct HardwareProfile {
+  std::string id;
+  ProfileContext context;
+  ProfileTopology topology;
+  ProfilePeaks peaks;
+  std::vector<BandwidthPoint> bandwidth;
+};
+
+std::string write_hardware_profile_yaml(const HardwareProfile& p);
+std::optional<HardwareProfile> parse_hardware_profile_yaml(std::string_view text,
+                                                           const std::string& file,
+                                                           core::Diagnostics& diags);
+std::optional<HardwareProfile> load_hardware_profile_yaml(const std::string& path,
+                                                          core::Diagnostics& diags);
+
+}  // namespace llmsizer::schema

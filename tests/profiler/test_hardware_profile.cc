@@ -1,0 +1,119 @@
+// test_hardware_profile.cc — the measured hardware-profile document: write/parse round
+// trip, determinism, and the invalid fixtures under tests/data/invalid/hardware_profile/
+// (each states the diagnostics it expects in `# expect:` lines at its top).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "profiler/make_profile.h"
+#include "schema/hardware_profile.h"
+#include "test_paths.h"
+
+using namespace llmsizer;
+namespace fs = std::filesystem;
+
+namespace {
+
+schema::HardwareProfile sample() {
+  schema::HardwareProfile p;
+  p.id = "testhost-2026-11-27";
+  p.context = {"testhost",   "AMD EPYC: \"x\"", 2,       2,
+               "GNU 12.2.0", "-O3 -DNDEBUG",    "0.1.0", "2026-11-27T04:00:00Z"};
+  p.topology.packages = 1;
+  p.topology.cores = 2;
+  p.topology.hardware_threads = 2;
+  p.topology.numa_nodes = 1;
+  p.topology.memory_bytes = 8ull << 30;
+  p.topology.caches = {{1, 32768, 2}, {2, 1 << 20, 2}, {3, 32 << 20, 1}};
+  p.topology.isa = {"avx2", "fma", "avx512f"};
+  p.peaks = {1.23e11, 1.4e11, 4.5e11, 2.45e9, "avx512", "avx512_vnni"};
+  p.bandwidth = {{schema::BandwidthKind::kTriad, 16384, 1, 1.5e11, 0.012, 5, false},
+                 {schema::BandwidthKind::kRead, 1ull << 27, 2, 2.0e10, 0.051, 20, true}};
+  return p;
+}
+
+bool same(const schema::HardwareProfile& a, const schema::HardwareProfile& b) {
+  if (a.bandwidth.size() != b.bandwidth.size() ||
+      a.topology.caches.size() != b.topology.caches.size())
+    return false;
+  for (std::size_t i = 0; i < a.bandwidth.size(); ++i) {
+    const auto &x = a.bandwidth[i], &y = b.bandwidth[i];
+    if (x.kind != y.kind || x.working_set_bytes != y.working_set_bytes || x.threads != y.threads ||
+        x.bytes_per_s != y.bytes_per_s || x.cv != y.cv || x.reps != y.reps || x.noisy != y.noisy)
+      return false;
+  }
+  for (std::size_t i = 0; i < a.topology.caches.size(); ++i)
+    if (a.topology.caches[i].size_bytes != b.topology.caches[i].size_bytes ||
+        a.topology.caches[i].level != b.topology.caches[i].level ||
+        a.topology.caches[i].instances != b.topology.caches[i].instances)
+      return false;
+  return a.id == b.id && a.context.host == b.context.host &&
+         a.context.cpu_model == b.context.cpu_model && a.context.cores == b.context.cores &&
+         a.context.compiler_flags == b.context.compiler_flags &&
+         a.context.date_utc == b.context.date_utc && a.topology.isa == b.topology.isa &&
+         a.topology.memory_bytes == b.topology.memory_bytes &&
+         a.peaks.fp32_flop_per_s == b.peaks.fp32_flop_per_s &&
+         a.peaks.int8_op_per_s == b.peaks.int8_op_per_s && a.peaks.clock_hz == b.peaks.clock_hz &&
+         a.peaks.fp32_isa == b.peaks.fp32_isa && a.peaks.int8_isa == b.peaks.int8_isa;
+}
+
+}  // namespace
+
+TEST_CASE("a hardware profile round-trips through YAML", "[profiler][profile]") {
+  const auto p = sample();
+  const std::string text = schema::write_hardware_profile_yaml(p);
+  core::Diagnostics d;
+  const auto back = schema::parse_hardware_profile_yaml(text, "p.yaml", d);
+  INFO(text << d.format());
+  REQUIRE(back);
+  CHECK(same(p, *back));
+  CHECK(schema::write_hardware_profile_yaml(*back) == text);  // deterministic
+}
+
+TEST_CASE("a real minimal profile round-trips through the schema", "[profiler][profile]") {
+  profiler::ProbeSettings s;
+  s.min_bytes = s.max_bytes = 64 << 10;
+  s.threads = {1};
+  s.kinds = {schema::BandwidthKind::kTriad};
+  s.max_reps = 3;
+  s.point_budget_s = 0.01;
+  s.min_rep_s = 5e-4;
+  s.peak_rep_s = 1e-3;
+  const auto run = profiler::make_profile(s, 1);
+  REQUIRE(run.profile.bandwidth.size() == 1);
+  REQUIRE(run.triad_checks.size() == 1);
+  CHECK(run.triad_checks[0].reference_bytes_per_s > 0);
+  const std::string text = schema::write_hardware_profile_yaml(run.profile);
+  core::Diagnostics d;
+  const auto back = schema::parse_hardware_profile_yaml(text, "real.yaml", d);
+  INFO(text << d.format());
+  REQUIRE(back);
+  CHECK(same(run.profile, *back));
+}
+
+TEST_CASE("invalid hardware profiles are rejected with the diagnostics they state",
+          "[profiler][profile][invalid]") {
+  const fs::path dir = fs::path(test::data_dir()) / "invalid" / "hardware_profile";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir)) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  int checked = 0;
+  for (const auto& f : files) {
+    std::vector<std::string> expect;
+    std::ifstream in(f);
+    std::string line;
+    while (std::getline(in, line) && line.rfind("# expect: ", 0) == 0)
+      expect.push_back(line.substr(10));
+    INFO("fixture " << f.string());
+    REQUIRE_FALSE(expect.empty());
+    core::Diagnostics d;
+    CHECK_FALSE(schema::load_hardware_profile_yaml(f.string(), d));
+    const std::string text = d.format();
+    INFO("diagnostics:\n" << text);
+    for (const auto& e : expect) CHECK(text.find(e) != std::string::npos);
+    ++checked;
+  }
+  CHECK(checked >= 4);
+}
