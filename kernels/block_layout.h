@@ -4,7 +4,6 @@
 #pragma once
 
 #include <bit>
-#include <cstddef>
 #include <cstdint>
 
 namespace llmsizer::kernels {
@@ -66,9 +65,17 @@ struct BlockQ8K {
   std::int16_t bsums[kQKK / 16];
 };
 
+// Eight consecutive BlockQ8Act in structure-of-arrays form: the layout the q8_0/q4_0 kernels
+// read, so that the scales of eight blocks are one vector load. A row of nb blocks takes
+// ceil(nb / 8) groups; blocks past nb are zero (d = s = 0, qs = 0).
+struct BlockQ8Act8 {
+  float d[8];
+  float s[8];
+  std::int8_t qs[8][32];
+};
+
 static_assert(sizeof(BlockQ8Act) == 40 && sizeof(BlockQ8K) == 292);
-static_assert(offsetof(BlockQ8Act, s) == offsetof(BlockQ8Act, d) + sizeof(float),
-              "kernels load (d, s) as one 8-byte pair");
+static_assert(sizeof(BlockQ8Act8) == 320);
 
 // IEEE binary16 -> binary32, exact (subnormals, inf and NaN included).
 inline float f16_to_f32(std::uint16_t h) {

@@ -1,4 +1,5 @@
-// isa.cc — run-time CPU feature detection for the kernel variants (see isa.h).
+// isa.cc — run-time CPU feature detection for the kernel variants (see isa.h). The answer
+// is computed once per process (a function-local static) and then only read.
 #include "kernels/cpu/isa.h"
 
 namespace llmsizer::kernels::cpu {

@@ -66,7 +66,8 @@ void matmul_quantized(Isa isa, core::DType dtype, const float* x, const std::byt
 
 // The activation quantizers the integer kernels use, bit-identical to
 // reference::quantize_act_q8 / quantize_act_q8k. k must be a multiple of 32 / 256.
-void quantize_act_q8(Isa isa, const float* x, std::int64_t k, BlockQ8Act* y);
+// quantize_act_q8 writes ceil(k / 256) groups of eight blocks (BlockQ8Act8, zero-padded).
+void quantize_act_q8(Isa isa, const float* x, std::int64_t k, BlockQ8Act8* y);
 void quantize_act_q8k(Isa isa, const float* x, std::int64_t k, BlockQ8K* y);
 
 }  // namespace llmsizer::kernels::cpu

@@ -1,8 +1,9 @@
 // matmul_quant.cc — weight-only quantized matmul/matvec for llama.cpp's q8_0, q4_0 and q4_k
-// blocks. Activations are quantized per block to 8 bits (BlockQ8Act / BlockQ8K) once per
+// blocks. Activations are quantized per block to 8 bits (BlockQ8Act8 / BlockQ8K) once per
 // call; each output is then a sum over blocks of integer dot products times f32 scales. The
-// AVX2 path multiplies with maddubs (u8 x s8 -> s16) + madd (-> s32); each weight block is
-// unpacked once and used for up to four activation rows.
+// AVX2 path multiplies with maddubs (u8 x s8 -> s16) + madd (-> s32), takes the scales of
+// eight q8_0/q4_0 blocks as one vector, and uses each unpacked weight block for up to four
+// activation rows.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -25,16 +26,25 @@ using DotFn = void (*)(const std::byte* w, const void* const* acts, std::int64_t
 
 // ---- portable ------------------------------------------------------------------------------
 
+// Block b of a grouped activation row.
+struct ActRef {
+  const BlockQ8Act8* g;
+  float d(std::int64_t b) const { return g[b / 8].d[b % 8]; }
+  float s(std::int64_t b) const { return g[b / 8].s[b % 8]; }
+  const std::int8_t* qs(std::int64_t b) const { return g[b / 8].qs[b % 8]; }
+};
+
 template <int R>
 void dot_q8_0_portable(const std::byte* wp, const void* const* acts, std::int64_t nb, float* out) {
   const auto* w = reinterpret_cast<const BlockQ8_0*>(wp);
   for (int r = 0; r < R; ++r) {
-    const auto* a = static_cast<const BlockQ8Act*>(acts[r]);
+    const ActRef a{static_cast<const BlockQ8Act8*>(acts[r])};
     float acc = 0;
     for (std::int64_t b = 0; b < nb; ++b) {
       int isum = 0;
-      for (int i = 0; i < 32; ++i) isum += w[b].qs[i] * a[b].qs[i];
-      acc += f16_to_f32(w[b].d) * a[b].d * static_cast<float>(isum);
+      const std::int8_t* xq = a.qs(b);
+      for (int i = 0; i < 32; ++i) isum += w[b].qs[i] * xq[i];
+      acc += f16_to_f32(w[b].d) * a.d(b) * static_cast<float>(isum);
     }
     out[r] = acc;
   }
@@ -44,15 +54,16 @@ template <int R>
 void dot_q4_0_portable(const std::byte* wp, const void* const* acts, std::int64_t nb, float* out) {
   const auto* w = reinterpret_cast<const BlockQ4_0*>(wp);
   for (int r = 0; r < R; ++r) {
-    const auto* a = static_cast<const BlockQ8Act*>(acts[r]);
+    const ActRef a{static_cast<const BlockQ8Act8*>(acts[r])};
     float acc = 0, corr = 0;
     for (std::int64_t b = 0; b < nb; ++b) {
       int isum = 0;
+      const std::int8_t* xq = a.qs(b);
       for (int i = 0; i < 16; ++i)
-        isum += (w[b].qs[i] & 0xF) * a[b].qs[i] + (w[b].qs[i] >> 4) * a[b].qs[i + 16];
+        isum += (w[b].qs[i] & 0xF) * xq[i] + (w[b].qs[i] >> 4) * xq[i + 16];
       const float dw = f16_to_f32(w[b].d);
-      acc += dw * a[b].d * static_cast<float>(isum);
-      corr += dw * a[b].s;
+      acc += dw * a.d(b) * static_cast<float>(isum);
+      corr += dw * a.s(b);
     }
     out[r] = acc - 8.0f * corr;
   }
@@ -83,20 +94,33 @@ void dot_q4_k_portable(const std::byte* wp, const void* const* acts, std::int64_
   }
 }
 
-void quantize_act_q8_portable(const float* x, std::int64_t k, BlockQ8Act* y) {
-  for (std::int64_t b = 0; b < k / 32; ++b) {
+void quantize_act_q8_portable(const float* x, std::int64_t k, BlockQ8Act8* y) {
+  const std::int64_t nb = k / 32;
+  for (std::int64_t b = 0; b < nb; ++b) {
+    BlockQ8Act8& g = y[b / 8];
+    const auto i = static_cast<std::size_t>(b % 8);
     const float* v = x + b * 32;
     float amax = 0;
-    for (int i = 0; i < 32; ++i) amax = std::max(amax, std::abs(v[i]));
+    for (int l = 0; l < 32; ++l) amax = std::max(amax, std::abs(v[l]));
     const float d = amax / 127.0f;
     const float id = d != 0 ? 1.0f / d : 0.0f;
     int sum = 0;
-    for (int i = 0; i < 32; ++i) {
-      y[b].qs[i] = static_cast<std::int8_t>(std::nearbyint(v[i] * id));
-      sum += y[b].qs[i];
+    for (int l = 0; l < 32; ++l) {
+      g.qs[i][l] = static_cast<std::int8_t>(std::nearbyint(v[l] * id));
+      sum += g.qs[i][l];
     }
-    y[b].d = d;
-    y[b].s = d * static_cast<float>(sum);
+    g.d[i] = d;
+    g.s[i] = d * static_cast<float>(sum);
+  }
+}
+
+// Zeroes the blocks past nb in the last group.
+void pad_act_q8(std::int64_t nb, BlockQ8Act8* y) {
+  for (std::int64_t b = nb; b % 8 != 0; ++b) {
+    BlockQ8Act8& g = y[b / 8];
+    const auto i = static_cast<std::size_t>(b % 8);
+    g.d[i] = g.s[i] = 0.0f;
+    std::memset(g.qs[i], 0, sizeof g.qs[i]);
   }
 }
 
@@ -163,8 +187,10 @@ LLMSIZER_TARGET_AVX2 inline __m256 abs_ps(__m256 v) {
   return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v);
 }
 
-LLMSIZER_TARGET_AVX2 void quantize_act_q8_avx2(const float* x, std::int64_t k, BlockQ8Act* y) {
+LLMSIZER_TARGET_AVX2 void quantize_act_q8_avx2(const float* x, std::int64_t k, BlockQ8Act8* y) {
   for (std::int64_t b = 0; b < k / 32; ++b) {
+    BlockQ8Act8& g = y[b / 8];
+    const auto i = static_cast<std::size_t>(b % 8);
     const float* v = x + b * 32;
     const __m256 m = _mm256_max_ps(
         _mm256_max_ps(abs_ps(_mm256_loadu_ps(v)), abs_ps(_mm256_loadu_ps(v + 8))),
@@ -173,9 +199,9 @@ LLMSIZER_TARGET_AVX2 void quantize_act_q8_avx2(const float* x, std::int64_t k, B
     const float id = d != 0 ? 1.0f / d : 0.0f;
     __m256i sums[2];
     const __m256i q = quantize32(v, _mm256_set1_ps(id), sums);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[b].qs), q);
-    y[b].d = d;
-    y[b].s = d * static_cast<float>(hsum_epi32(_mm256_add_epi32(sums[0], sums[1])));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(g.qs[i]), q);
+    g.d[i] = d;
+    g.s[i] = d * static_cast<float>(hsum_epi32(_mm256_add_epi32(sums[0], sums[1])));
   }
 }
 
@@ -198,20 +224,40 @@ LLMSIZER_TARGET_AVX2 void quantize_act_q8k_avx2(const float* x, std::int64_t k, 
   }
 }
 
-// Each kernel keeps two accumulator sets (even and odd blocks) so that consecutive blocks do
-// not wait on one FMA latency chain: with one row (matvec) that chain is the bottleneck.
+// f16 scales of eight consecutive blocks as one f32 vector (scalar loads, packed in integer
+// registers, one conversion).
+template <typename Block>
+LLMSIZER_TARGET_AVX2 inline __m256 scales8(const Block* w) {
+  std::uint64_t lo = 0, hi = 0;
+  for (int i = 0; i < 4; ++i) {
+    lo |= static_cast<std::uint64_t>(w[i].d) << (16 * i);
+    hi |= static_cast<std::uint64_t>(w[i + 4].d) << (16 * i);
+  }
+  return _mm256_cvtph_ps(_mm_set_epi64x(static_cast<long long>(hi), static_cast<long long>(lo)));
+}
 
+// Lane i of v in every lane.
+template <int I>
+LLMSIZER_TARGET_AVX2 inline __m256 lane(__m256 v) {
+  return _mm256_permutevar8x32_ps(v, _mm256_set1_epi32(I));
+}
+
+// With one activation row (matvec) two accumulators alternate, so consecutive blocks do not
+// wait on one FMA latency chain; with more rows the rows provide the independence.
 template <int R>
-LLMSIZER_TARGET_AVX2 inline void q8_0_block(const BlockQ8_0& w, const BlockQ8Act* const* a,
-                                            std::int64_t b, __m256* acc) {
+constexpr int kAccs = R == 1 ? 2 : 1;
+
+template <int R, int I>
+LLMSIZER_TARGET_AVX2 inline void q8_0_block8(const BlockQ8_0& w, const BlockQ8Act8* const* g,
+                                             const __m256* scale, __m256 (*acc)[kAccs<R>]) {
   const __m256i ones = _mm256_set1_epi16(1);
   const __m256i qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qs));
   const __m256i aw = _mm256_sign_epi8(qw, qw);  // |w| as unsigned bytes
-  const float dw = f16_scalar(w.d);
   for (int r = 0; r < R; ++r) {
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[r][b].qs));
+    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g[r]->qs[I]));
     const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, _mm256_sign_epi8(qx, qw)), ones);
-    acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * a[r][b].d), acc[r]);
+    __m256& a = acc[r][I % kAccs<R>];
+    a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), lane<I>(scale[r]), a);
   }
 }
 
@@ -219,41 +265,61 @@ template <int R>
 LLMSIZER_TARGET_AVX2 void dot_q8_0_avx2(const std::byte* wp, const void* const* acts,
                                         std::int64_t nb, float* out) {
   const auto* w = reinterpret_cast<const BlockQ8_0*>(wp);
-  const BlockQ8Act* a[R];
-  __m256 acc0[R], acc1[R];
+  const BlockQ8Act8* a[R];
+  __m256 acc[R][kAccs<R>];
   for (int r = 0; r < R; ++r) {
-    a[r] = static_cast<const BlockQ8Act*>(acts[r]);
-    acc0[r] = acc1[r] = _mm256_setzero_ps();
+    a[r] = static_cast<const BlockQ8Act8*>(acts[r]);
+    for (auto& v : acc[r]) v = _mm256_setzero_ps();
   }
-  std::int64_t b = 0;
-  for (; b + 2 <= nb; b += 2) {
-    q8_0_block<R>(w[b], a, b, acc0);
-    q8_0_block<R>(w[b + 1], a, b + 1, acc1);
+  const std::int64_t full = nb / 8;
+  for (std::int64_t gi = 0; gi < full; ++gi) {
+    const BlockQ8_0* wb = w + 8 * gi;
+    const __m256 dw = scales8(wb);
+    const BlockQ8Act8* g[R];
+    __m256 scale[R];
+    for (int r = 0; r < R; ++r) {
+      g[r] = a[r] + gi;
+      scale[r] = _mm256_mul_ps(dw, _mm256_loadu_ps(g[r]->d));
+    }
+    q8_0_block8<R, 0>(wb[0], g, scale, acc);
+    q8_0_block8<R, 1>(wb[1], g, scale, acc);
+    q8_0_block8<R, 2>(wb[2], g, scale, acc);
+    q8_0_block8<R, 3>(wb[3], g, scale, acc);
+    q8_0_block8<R, 4>(wb[4], g, scale, acc);
+    q8_0_block8<R, 5>(wb[5], g, scale, acc);
+    q8_0_block8<R, 6>(wb[6], g, scale, acc);
+    q8_0_block8<R, 7>(wb[7], g, scale, acc);
   }
-  if (b < nb) q8_0_block<R>(w[b], a, b, acc0);
-  for (int r = 0; r < R; ++r) out[r] = hsum_ps(_mm256_add_ps(acc0[r], acc1[r]));
+  float tail[R] = {};
+  const std::int64_t rest = nb - 8 * full;
+  if (rest > 0) {
+    const void* t[R];
+    for (int r = 0; r < R; ++r) t[r] = a[r] + full;
+    dot_q8_0_portable<R>(wp + 8 * full * sizeof(BlockQ8_0), t, rest, tail);
+  }
+  for (int r = 0; r < R; ++r) {
+    __m256 sum = acc[r][0];
+    if constexpr (kAccs<R> == 2) sum = _mm256_add_ps(sum, acc[r][1]);
+    out[r] = hsum_ps(sum) + tail[r];
+  }
 }
 
-template <int R>
-LLMSIZER_TARGET_AVX2 inline void q4_0_block(const BlockQ4_0& w, const BlockQ8Act* const* a,
-                                            std::int64_t b, __m256* acc, __m128* corr) {
+template <int R, int I>
+LLMSIZER_TARGET_AVX2 inline void q4_0_block8(const BlockQ4_0& w, const BlockQ8Act8* const* g,
+                                             const __m256* scale, __m256 (*acc)[kAccs<R>]) {
   const __m256i ones = _mm256_set1_epi16(1);
-  // The 16 bytes in both lanes; the high lane shifted right by 4: low lane = low nibbles
+  // The 16 bytes in both lanes, the high lane shifted right by 4: low lane = low nibbles
   // (elements 0..15), high lane = high nibbles (16..31). Unsigned 0..15: the -8 offset is
-  // applied once per block through s = d_x * sum(q_x).
+  // applied per block through s = d_x * sum(q_x).
   const __m256i raw =
       _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w.qs)));
   const __m256i qw = _mm256_and_si256(_mm256_srlv_epi64(raw, _mm256_set_epi64x(4, 4, 0, 0)),
                                       _mm256_set1_epi8(0x0F));
-  const __m128 dw = _mm_set1_ps(f16_scalar(w.d));
   for (int r = 0; r < R; ++r) {
-    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[r][b].qs));
+    const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g[r]->qs[I]));
     const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(qw, qx), ones);
-    // (d_w d_x, d_w s_x) in one multiply; lane 1 accumulates the offset correction.
-    const __m128 ds =
-        _mm_mul_ps(dw, _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(&a[r][b].d))));
-    acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_broadcastss_ps(ds), acc[r]);
-    corr[r] = _mm_add_ps(corr[r], ds);
+    __m256& a = acc[r][I % kAccs<R>];
+    a = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), lane<I>(scale[r]), a);
   }
 }
 
@@ -261,24 +327,45 @@ template <int R>
 LLMSIZER_TARGET_AVX2 void dot_q4_0_avx2(const std::byte* wp, const void* const* acts,
                                         std::int64_t nb, float* out) {
   const auto* w = reinterpret_cast<const BlockQ4_0*>(wp);
-  const BlockQ8Act* a[R];
-  __m256 acc0[R], acc1[R];
-  __m128 corr0[R], corr1[R];
+  const BlockQ8Act8* a[R];
+  __m256 acc[R][kAccs<R>];
   for (int r = 0; r < R; ++r) {
-    a[r] = static_cast<const BlockQ8Act*>(acts[r]);
-    acc0[r] = acc1[r] = _mm256_setzero_ps();
-    corr0[r] = corr1[r] = _mm_setzero_ps();
+    a[r] = static_cast<const BlockQ8Act8*>(acts[r]);
+    for (auto& v : acc[r]) v = _mm256_setzero_ps();
   }
-  std::int64_t b = 0;
-  for (; b + 2 <= nb; b += 2) {
-    q4_0_block<R>(w[b], a, b, acc0, corr0);
-    q4_0_block<R>(w[b + 1], a, b + 1, acc1, corr1);
+  const std::int64_t full = nb / 8;
+  for (std::int64_t gi = 0; gi < full; ++gi) {
+    const BlockQ4_0* wb = w + 8 * gi;
+    const __m256 dw = scales8(wb);
+    const __m256 dw8 = _mm256_mul_ps(dw, _mm256_set1_ps(8.0f));
+    const BlockQ8Act8* g[R];
+    __m256 scale[R];
+    for (int r = 0; r < R; ++r) {
+      g[r] = a[r] + gi;
+      scale[r] = _mm256_mul_ps(dw, _mm256_loadu_ps(g[r]->d));
+      // The -8 offset of the eight blocks: - 8 d_w d_x sum(q_x) = - 8 d_w s.
+      acc[r][0] = _mm256_fnmadd_ps(dw8, _mm256_loadu_ps(g[r]->s), acc[r][0]);
+    }
+    q4_0_block8<R, 0>(wb[0], g, scale, acc);
+    q4_0_block8<R, 1>(wb[1], g, scale, acc);
+    q4_0_block8<R, 2>(wb[2], g, scale, acc);
+    q4_0_block8<R, 3>(wb[3], g, scale, acc);
+    q4_0_block8<R, 4>(wb[4], g, scale, acc);
+    q4_0_block8<R, 5>(wb[5], g, scale, acc);
+    q4_0_block8<R, 6>(wb[6], g, scale, acc);
+    q4_0_block8<R, 7>(wb[7], g, scale, acc);
   }
-  if (b < nb) q4_0_block<R>(w[b], a, b, acc0, corr0);
+  float tail[R] = {};
+  const std::int64_t rest = nb - 8 * full;
+  if (rest > 0) {
+    const void* t[R];
+    for (int r = 0; r < R; ++r) t[r] = a[r] + full;
+    dot_q4_0_portable<R>(wp + 8 * full * sizeof(BlockQ4_0), t, rest, tail);
+  }
   for (int r = 0; r < R; ++r) {
-    const __m128 c = _mm_add_ps(corr0[r], corr1[r]);
-    out[r] = hsum_ps(_mm256_add_ps(acc0[r], acc1[r])) -
-             8.0f * _mm_cvtss_f32(_mm_movehdup_ps(c));  // lane 1
+    __m256 sum = acc[r][0];
+    if constexpr (kAccs<R> == 2) sum = _mm256_add_ps(sum, acc[r][1]);
+    out[r] = hsum_ps(sum) + tail[r];
   }
 }
 
@@ -359,7 +446,7 @@ LLMSIZER_TARGET_AVX2 void dot_q4_k_avx2(const std::byte* wp, const void* const* 
 struct QuantFamily {
   int block_elems;
   std::size_t weight_block_bytes;
-  bool act_256;  // activations in BlockQ8K (else BlockQ8Act)
+  bool act_256;  // activations in BlockQ8K (else BlockQ8Act8)
   DotFn portable[kMaxRows];
   DotFn avx2[kMaxRows];
 };
@@ -406,8 +493,9 @@ const QuantFamily& family(core::DType dtype) {
 
 }  // namespace
 
-void quantize_act_q8(Isa isa, const float* x, std::int64_t k, BlockQ8Act* y) {
+void quantize_act_q8(Isa isa, const float* x, std::int64_t k, BlockQ8Act8* y) {
   LLMSIZER_CHECK(k % 32 == 0, "quantize_act_q8: k must be a multiple of 32");
+  pad_act_q8(k / 32, y);
 #if LLMSIZER_HAVE_X86
   if (isa == Isa::kAvx2) return quantize_act_q8_avx2(x, k, y);
 #endif
@@ -436,8 +524,10 @@ void matmul_quantized(Isa isa, core::DType dtype, const float* x, const std::byt
     return;
   }
   const std::int64_t nb = k / fam.block_elems;
-  const std::size_t act_block = fam.act_256 ? sizeof(BlockQ8K) : sizeof(BlockQ8Act);
-  const std::size_t act_row = static_cast<std::size_t>(k / (fam.act_256 ? kQKK : 32)) * act_block;
+  // One activation row: k / 256 BlockQ8K, or ceil(k / 256) groups of eight 32-value blocks.
+  const std::size_t act_row = fam.act_256
+                                  ? static_cast<std::size_t>(k / kQKK) * sizeof(BlockQ8K)
+                                  : static_cast<std::size_t>((k + 255) / 256) * sizeof(BlockQ8Act8);
   const std::size_t w_row = static_cast<std::size_t>(nb) * fam.weight_block_bytes;
   std::byte* act = ws.get(act_row * static_cast<std::size_t>(m)).data();
 
@@ -447,7 +537,7 @@ void matmul_quantized(Isa isa, core::DType dtype, const float* x, const std::byt
       if (fam.act_256)
         quantize_act_q8k(isa, x + i * k, k, reinterpret_cast<BlockQ8K*>(dst));
       else
-        quantize_act_q8(isa, x + i * k, k, reinterpret_cast<BlockQ8Act*>(dst));
+        quantize_act_q8(isa, x + i * k, k, reinterpret_cast<BlockQ8Act8*>(dst));
     }
   });
 

@@ -1,4 +1,5 @@
-// workspace.cc — aligned, grow-only scratch buffer (see workspace.h).
+// workspace.cc — aligned, grow-only scratch buffer (see workspace.h): std::aligned_alloc in
+// multiples of 64 bytes, freed and replaced only when a larger request arrives.
 #include "kernels/cpu/workspace.h"
 
 #include <cstdlib>

@@ -1,4 +1,5 @@
-// reference.cc — naive oracle kernels (see reference.h).
+// reference.cc — naive oracle kernels (see reference.h): straight loops in the order the
+// definition reads, double accumulation, no blocking, no threads.
 #include "kernels/reference/reference.h"
 
 #include <algorithm>
@@ -42,10 +43,6 @@ void rmsnorm(std::span<const float> x, std::span<const float> gamma, std::span<f
     }
   }
 }
-
-}  // namespace llmsizer::kernels::reference
-
-namespace llmsizer::kernels::reference {
 
 void layernorm(std::span<const float> x, std::span<const float> gamma, std::span<const float> beta,
                std::span<float> y, std::int64_t rows, std::int64_t dim, float eps) {

@@ -4,6 +4,7 @@
 // bit for bit.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -106,23 +107,40 @@ TEST_CASE("quantize/dequantize round trips stay within the format's step", "[ker
 }
 
 TEST_CASE("vector activation quantizers match the reference bit for bit", "[kernels][quant]") {
-  const std::int64_t k = 1024;
-  auto x = random_values(k, 11, 3.0f);
-  std::fill(x.begin() + 256, x.begin() + 512, 0.0f);  // an all-zero block: d = 0
-  for (auto isa : {cpu::Isa::kPortable, cpu::Isa::kAvx2}) {
-    if (!cpu::isa_supported(isa)) continue;
-    INFO(cpu::isa_name(isa));
-    std::vector<BlockQ8Act> ref(k / 32), got(k / 32);
+  for (const std::int64_t k : {1024, 96}) {  // whole groups of eight blocks, and a partial one
+    auto x = random_values(static_cast<std::size_t>(k), 11, 3.0f);
+    std::fill(x.begin() + 32, x.begin() + 64, 0.0f);  // an all-zero block: d = 0
+    const auto nb = static_cast<std::size_t>(k / 32);
+    std::vector<BlockQ8Act> ref(nb);
     reference::quantize_act_q8(x, ref);
-    cpu::quantize_act_q8(isa, x.data(), k, got.data());
-    CHECK(std::memcmp(ref.data(), got.data(), ref.size() * sizeof(BlockQ8Act)) == 0);
-    std::vector<BlockQ8K> refk(k / 256), gotk(k / 256);
-    reference::quantize_act_q8k(x, refk);
-    cpu::quantize_act_q8k(isa, x.data(), k, gotk.data());
-    CHECK(std::memcmp(refk.data(), gotk.data(), refk.size() * sizeof(BlockQ8K)) == 0);
-    std::vector<float> back(k);
+    for (auto isa : {cpu::Isa::kPortable, cpu::Isa::kAvx2}) {
+      if (!cpu::isa_supported(isa)) continue;
+      INFO(cpu::isa_name(isa) << " k = " << k);
+      std::vector<BlockQ8Act8> got((nb + 7) / 8);
+      std::memset(static_cast<void*>(got.data()), 0x5A, got.size() * sizeof(BlockQ8Act8));
+      cpu::quantize_act_q8(isa, x.data(), k, got.data());
+      for (std::size_t b = 0; b < got.size() * 8; ++b) {
+        const BlockQ8Act8& g = got[b / 8];
+        const std::size_t i = b % 8;
+        if (b >= nb) {  // padding: zero
+          CHECK(g.d[i] == 0.0f);
+          CHECK(g.s[i] == 0.0f);
+          CHECK(std::all_of(g.qs[i], g.qs[i] + 32, [](std::int8_t q) { return q == 0; }));
+          continue;
+        }
+        CHECK(std::memcmp(&g.d[i], &ref[b].d, 4) == 0);
+        CHECK(std::memcmp(&g.s[i], &ref[b].s, 4) == 0);
+        CHECK(std::memcmp(g.qs[i], ref[b].qs, 32) == 0);
+      }
+      if (k % 256 != 0) continue;
+      std::vector<BlockQ8K> refk(static_cast<std::size_t>(k / 256)), gotk(refk.size());
+      reference::quantize_act_q8k(x, refk);
+      cpu::quantize_act_q8k(isa, x.data(), k, gotk.data());
+      CHECK(std::memcmp(refk.data(), gotk.data(), refk.size() * sizeof(BlockQ8K)) == 0);
+    }
+    std::vector<float> back(static_cast<std::size_t>(k));
     reference::dequantize_act_q8(ref, back);
-    for (std::int64_t i = 0; i < k; ++i)
+    for (std::size_t i = 0; i < back.size(); ++i)
       REQUIRE(std::abs(back[i] - x[i]) <= ref[i / 32].d * 0.5f * (1 + 1e-5f));
   }
 }
