@@ -32,14 +32,6 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
-std::optional<schema::RentalTerm> parse_term(const std::string& s) {
-  if (s == "on-demand") return schema::RentalTerm::kOnDemand;
-  if (s == "reserved-1y") return schema::RentalTerm::kReserved1y;
-  if (s == "reserved-3y") return schema::RentalTerm::kReserved3y;
-  if (s == "spot") return schema::RentalTerm::kSpot;
-  return std::nullopt;
-}
-
 std::string sourced(const schema::Provenance& p) {
   return p.source + " (" + p.as_of + ")";
 }
@@ -197,10 +189,10 @@ bool prepare(const GlobalOptions& g, const CostOptions& o, const std::string& ha
 int run_cost(const GlobalOptions& g, const CostOptions& o) {
   core::Diagnostics d;
   check_format(o.format, {"table", "json"}, d);
-  const auto term = parse_term(o.rent);
+  const auto term = schema::parse_rental_term(o.rent);
   if (!term)
     d.error(kCmdLine, "--rent",
-            fmt::format("'{}' is not one of: on-demand, reserved-1y, reserved-3y, spot", o.rent));
+            fmt::format("'{}' is not one of: {}", o.rent, schema::kRentalTermNames));
   Prepared p;
   if (!prepare(g, o, o.dep.hardware, p, d) || d.has_errors()) return fail(d);
   const Pricing pr = prices_for(p.dep->hardware, p.prices, o, *term);
@@ -303,10 +295,10 @@ int run_cost(const GlobalOptions& g, const CostOptions& o) {
 int run_compare(const GlobalOptions& g, const CostOptions& o) {
   core::Diagnostics d;
   check_format(o.format, {"table", "json"}, d);
-  const auto term = parse_term(o.rent);
+  const auto term = schema::parse_rental_term(o.rent);
   if (!term)
     d.error(kCmdLine, "--rent",
-            fmt::format("'{}' is not one of: on-demand, reserved-1y, reserved-3y, spot", o.rent));
+            fmt::format("'{}' is not one of: {}", o.rent, schema::kRentalTermNames));
   estimator::Volume vol;
   if (auto v = core::parse_tokens_per_month(o.volume); v && *v > 0)
     vol.tokens_per_month = *v;

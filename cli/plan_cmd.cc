@@ -121,16 +121,11 @@ int run_plan(const GlobalOptions& g, const PlanOptions& o) {
   }
   // Prices: the cheapest published rental per device of the chosen term (price catalog),
   // else the hardware YAML's, overridden by --prices (basis: user).
-  schema::RentalTerm term = schema::RentalTerm::kOnDemand;
-  if (o.rent == "reserved-1y")
-    term = schema::RentalTerm::kReserved1y;
-  else if (o.rent == "reserved-3y")
-    term = schema::RentalTerm::kReserved3y;
-  else if (o.rent == "spot")
-    term = schema::RentalTerm::kSpot;
-  else if (o.rent != "on-demand")
+  const auto parsed_term = schema::parse_rental_term(o.rent);
+  if (!parsed_term)
     d.error(kCmdLine, "--rent",
-            fmt::format("'{}' is not one of: on-demand, reserved-1y, reserved-3y, spot", o.rent));
+            fmt::format("'{}' is not one of: {}", o.rent, schema::kRentalTermNames));
+  const schema::RentalTerm term = parsed_term.value_or(schema::RentalTerm::kOnDemand);
   auto prices = schema::load_price_catalog(g.profiles, d);
   for (const auto* h : hws) {
     if (prices)

@@ -32,16 +32,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string num_text(double v) {
   return std::isfinite(v) ? schema::format_number(v) : "";
 }
@@ -231,7 +221,7 @@ int run_study(const GlobalOptions& g, const StudyOptions& o) {
             for (std::size_t i = 0; i < cols.size(); ++i) {
               const std::string v = cols[i].text ? r.text[i] : num_text(r.num[i]);
               cs += ',';
-              cs += cols[i].text ? csv_cell(v) : v;
+              cs += cols[i].text ? schema::csv_field(v) : v;
               if (jsonl) {
                 js += ",\"" + cols[i].name + "\":";
                 if (cols[i].text)

@@ -360,8 +360,8 @@ std::optional<Study> Study::prepare(const schema::StudySpec& spec, const schema:
       } else if (a.key == "mix") {
         if (!core::parse_mix(t)) d.error(v.where, path, fmt::format("'{}' is not IN:OUT", t));
       } else if (a.key == "rent") {
-        if (t != "on-demand" && t != "reserved-1y" && t != "reserved-3y" && t != "spot")
-          d.error(v.where, path, "one of: on-demand, reserved-1y, reserved-3y, spot");
+        if (!schema::parse_rental_term(t))
+          d.error(v.where, path, std::string("one of: ") + schema::kRentalTermNames);
       } else if (a.key == "objective") {
         if (t != "cost" && t != "devices" && t != "latency")
           d.error(v.where, path, "one of: cost, devices, latency");
@@ -724,10 +724,8 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
   if (!probe.fits) return false;
   in.batch = std::min(256.0, probe.max_batch);
   const std::string term_s = get("rent", "on-demand");
-  const schema::RentalTerm term = term_s == "spot"          ? schema::RentalTerm::kSpot
-                                  : term_s == "reserved-1y" ? schema::RentalTerm::kReserved1y
-                                  : term_s == "reserved-3y" ? schema::RentalTerm::kReserved3y
-                                                            : schema::RentalTerm::kOnDemand;
+  const schema::RentalTerm term =
+      schema::parse_rental_term(term_s).value_or(schema::RentalTerm::kOnDemand);
   const double user_rent = getn("usd_per_hour", kNaN);
   if (std::isfinite(user_rent))
     in.rent_usd_per_device_hour = Sourced{user_rent, "study"};

@@ -11,16 +11,6 @@ namespace llmsizer::schema {
 
 namespace {
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string gib(std::uint64_t b) {
   return core::format_bytes(b);
 }

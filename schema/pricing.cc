@@ -270,6 +270,14 @@ std::vector<std::string> api_model_names(const PriceCatalog& c, const std::strin
   return out;
 }
 
+std::optional<RentalTerm> parse_rental_term(std::string_view s) {
+  if (s == "on-demand") return RentalTerm::kOnDemand;
+  if (s == "reserved-1y") return RentalTerm::kReserved1y;
+  if (s == "reserved-3y") return RentalTerm::kReserved3y;
+  if (s == "spot") return RentalTerm::kSpot;
+  return std::nullopt;
+}
+
 std::optional<DevicePrice> cheapest_rental(const PriceCatalog& c, const std::string& hardware,
                                            RentalTerm term, const std::string& as_of) {
   std::map<std::string, const CloudPricing*> newest;

@@ -132,6 +132,9 @@ struct DevicePrice {
   const CloudOffer* offer = nullptr;
 };
 enum class RentalTerm { kOnDemand, kReserved1y, kReserved3y, kSpot };
+// "on-demand", "reserved-1y", "reserved-3y", "spot"; nullopt otherwise.
+std::optional<RentalTerm> parse_rental_term(std::string_view s);
+inline constexpr const char* kRentalTermNames = "on-demand, reserved-1y, reserved-3y, spot";
 // as_of: only snapshots not after this date ("" = all), the newest per provider.
 std::optional<DevicePrice> cheapest_rental(const PriceCatalog& c, const std::string& hardware,
                                            RentalTerm term, const std::string& as_of = "");

@@ -58,6 +58,17 @@ std::string quoted(std::string_view s) {
 }
 }  // namespace
 
+std::string csv_field(std::string_view s) {
+  if (s.find_first_of(",\"\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
 std::string yaml_scalar(std::string_view s) {
   bool plain = !s.empty() && s.size() < 200;
   if (plain) {

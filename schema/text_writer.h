@@ -62,6 +62,8 @@ class JsonWriter {
 // Shortest decimal that parses back to the same double ("3.35e+12" -> "3350000000000").
 std::string format_number(double v);
 std::string json_escape(std::string_view s);
+// A CSV field: as is, or double-quoted (quotes doubled) when it holds a comma, quote or newline.
+std::string csv_field(std::string_view s);
 // Double-quoted YAML scalar when the plain form could be misread, plain otherwise.
 std::string yaml_scalar(std::string_view s);
 
