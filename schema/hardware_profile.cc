@@ -80,10 +80,21 @@ std::string kernel_row(const KernelPoint& k) {
 }
 
 // The ops a kernel point may name (kernels::op_name; schema cannot link kernels).
-const std::vector<std::string> kKernelOps = {
-    "matmul",  "rmsnorm", "layernorm",         "rope_interleaved", "rope_half_split",
-    "silu",    "gelu",    "swiglu",            "geglu",            "softmax",
-    "add",     "embedding", "attention_prefill", "attention_decode", "kv_append"};
+const std::vector<std::string> kKernelOps = {"matmul",
+                                             "rmsnorm",
+                                             "layernorm",
+                                             "rope_interleaved",
+                                             "rope_half_split",
+                                             "silu",
+                                             "gelu",
+                                             "swiglu",
+                                             "geglu",
+                                             "softmax",
+                                             "add",
+                                             "embedding",
+                                             "attention_prefill",
+                                             "attention_decode",
+                                             "kv_append"};
 
 constexpr std::int64_t kMaxDim = std::int64_t{1} << 40;
 
