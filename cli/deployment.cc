@@ -132,8 +132,8 @@ std::optional<Deployment> resolve_deployment(const GlobalOptions& g, const Deplo
         const auto e = estimator::calibration_from_profile(*cal, o.threads);
         if (!e.compute && !e.memory)
           d.error(kCmdLine, "--calibrate",
-                  fmt::format("profile {} has no matmul kernel tables to calibrate from (run "
-                              "llmsizer profile without --no-kernels)",
+                  fmt::format("profile {} has no matmul kernel tables to calibrate from (a "
+                              "profile from `llmsizer profile` with its kernel sweeps has them)",
                               o.calibrate));
         if (!dep.efficiency.compute) dep.efficiency.compute = e.compute;
         if (!dep.efficiency.memory) dep.efficiency.memory = e.memory;
