@@ -214,6 +214,7 @@ int run_estimate(const GlobalOptions& g, const EstimateOptions& o) {
   req.ep = dep->ep;
   req.efficiency = dep->efficiency;
   req.explain = o.explain;
+  req.measured = dep->measured.get();
   for (const auto& problem : estimator::check_request(req)) d.error(kCmdLine, "", problem);
   if (d.has_errors()) return fail(d);
 

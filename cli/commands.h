@@ -30,6 +30,13 @@ struct DeploymentOptions {
   std::optional<double> compute_eff;
   std::optional<double> memory_eff;
   std::optional<double> kernel_overhead_us;
+  // Measured time model (estimate, validate): --profile FILE or --hardware host times ops
+  // from a hardware profile; --calibrate FILE applies a profile's measured efficiencies to
+  // the datasheet --hardware.
+  std::string profile;
+  std::string calibrate;
+  std::int64_t threads = 0;      // 0: the profile's largest measured thread count
+  bool profile_options = false;  // set when the command offers the options above
 };
 
 struct EstimateOptions {

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -87,7 +90,56 @@ std::optional<Deployment> resolve_deployment(const GlobalOptions& g, const Deplo
   auto c = catalog(g, d);
   if (!c) return std::nullopt;
   auto model = schema::resolve_model(*c, o.model, kCmdLine, "--model", d);
-  auto hw = schema::resolve_hardware(*c, o.hardware, kCmdLine, "--hardware", d);
+  // The hardware: a datasheet entry, or the host described by a measured profile.
+  std::string profile_path = o.profile;
+  if (o.hardware == "host") {
+    if (!profile_path.empty())
+      d.error(kCmdLine, "--hardware", "give either --hardware host or --profile FILE, not both");
+    else if (auto p = newest_host_profile(g.profiles, d))
+      profile_path = *p;
+  }
+  std::optional<schema::HardwareSpec> hw;
+  if (!profile_path.empty()) {
+    if (!o.hardware.empty() && o.hardware != "host")
+      d.error(kCmdLine, "--profile",
+              fmt::format("--profile describes the hardware: drop --hardware {} (or use "
+                          "--calibrate {} to apply its measured efficiencies to {})",
+                          o.hardware, profile_path, o.hardware));
+    dep.profile = schema::load_hardware_profile_yaml(profile_path, d);
+    if (dep.profile) {
+      if (o.threads > 0 && o.threads > dep.profile->context.threads)
+        d.error(kCmdLine, "--threads",
+                fmt::format("{} threads, but the profiled host has {} hardware threads", o.threads,
+                            dep.profile->context.threads));
+      auto m = std::make_shared<estimator::MeasuredTimeModel>(*dep.profile, o.threads);
+      const auto& tt = m->table_threads();
+      if (!tt.empty() && std::find(tt.begin(), tt.end(), m->threads()) == tt.end())
+        d.error(kCmdLine, "--threads",
+                fmt::format("profile {} has kernel tables at {} threads, not {}", profile_path,
+                            fmt::join(tt, ", "), m->threads()));
+      hw = estimator::hardware_from_profile(*dep.profile, m->threads());
+      dep.measured = std::move(m);
+      dep.profile_path = profile_path;
+    }
+  } else if (o.hardware.empty()) {
+    d.error(kCmdLine, "--hardware",
+            o.profile_options ? "give --hardware NAME|FILE|host or --profile FILE"
+                              : "give --hardware NAME|FILE");
+  } else {
+    hw = schema::resolve_hardware(*c, o.hardware, kCmdLine, "--hardware", d);
+    if (!o.calibrate.empty()) {
+      if (auto cal = schema::load_hardware_profile_yaml(o.calibrate, d)) {
+        const auto e = estimator::calibration_from_profile(*cal, o.threads);
+        if (!e.compute && !e.memory)
+          d.error(kCmdLine, "--calibrate",
+                  fmt::format("profile {} has no matmul kernel tables to calibrate from (a "
+                              "profile from `llmsizer profile` with its kernel sweeps has them)",
+                              o.calibrate));
+        if (!dep.efficiency.compute) dep.efficiency.compute = e.compute;
+        if (!dep.efficiency.memory) dep.efficiency.memory = e.memory;
+      }
+    }
+  }
   if (d.has_errors() || !model || !hw) return std::nullopt;
   dep.catalog = std::move(*c);
   dep.model = std::move(*model);
@@ -95,11 +147,52 @@ std::optional<Deployment> resolve_deployment(const GlobalOptions& g, const Deplo
   return dep;
 }
 
+std::optional<std::string> newest_host_profile(const std::string& profiles_dir,
+                                               core::Diagnostics& d) {
+  namespace fs = std::filesystem;
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) name[0] = 0;
+  const std::string host = name;
+  const fs::path dir = fs::path(profiles_dir) / "measured";
+  std::optional<std::string> best;
+  std::string best_date;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".yaml") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    core::Diagnostics ignore;
+    auto p = schema::load_hardware_profile_yaml(f.string(), ignore);
+    if (!p || p->context.host != host) continue;
+    if (!best || p->context.date_utc > best_date)
+      best = f.string(), best_date = p->context.date_utc;
+  }
+  if (!best)
+    d.error(kCmdLine, "--hardware",
+            fmt::format("no measured profile of this host ('{}') under {}; run `llmsizer "
+                        "profile --out {}/{}-<date>.yaml` first, or give --profile FILE",
+                        host, dir.string(), dir.string(), host));
+  return best;
+}
+
+void add_profile_options(CLI::App* app, DeploymentOptions& o) {
+  o.profile_options = true;
+  app->add_option("--profile", o.profile,
+                  "time ops from a measured hardware profile (llmsizer profile --out FILE) "
+                  "instead of a datasheet; --hardware host picks this host's newest one");
+  app->add_option("--threads", o.threads,
+                  "threads to predict for with --profile (default: the profile's largest)")
+      ->check(CLI::Range(1, 1 << 20));
+  app->add_option("--calibrate", o.calibrate,
+                  "apply a profile's measured compute and memory efficiencies to the datasheet "
+                  "--hardware (sound only for the same kind of device: docs/cost-model.md)");
+}
+
 void add_deployment_options(CLI::App* app, DeploymentOptions& o) {
   app->add_option("-m,--model", o.model, "model: catalog name, HF repo id, or a .yaml/.json/.gguf")
       ->required();
-  app->add_option("-H,--hardware", o.hardware, "device short name (h100-sxm) or hardware YAML")
-      ->required();
+  app->add_option("-H,--hardware", o.hardware, "device short name (h100-sxm) or hardware YAML");
   app->add_option("--tp", o.tp, "tensor-parallel degree")
       ->check(CLI::Range(1, 1 << 12))
       ->capture_default_str();

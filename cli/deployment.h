@@ -4,6 +4,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -13,9 +14,11 @@
 #include "core/diagnostics.h"
 #include "core/dtype.h"
 #include "core/weight_scheme.h"
+#include "estimator/measured_time.h"
 #include "estimator/memory.h"
 #include "estimator/time_model.h"
 #include "schema/catalog.h"
+#include "schema/hardware_profile.h"
 
 namespace llmsizer::cli {
 
@@ -38,6 +41,11 @@ struct Deployment {
   estimator::Parallelism par;
   std::int64_t ep = 1;
   estimator::EfficiencyOverrides efficiency;
+  // Set with --profile / --hardware host: the profile, where it was read, and the measured
+  // time model built from it (hardware is then hardware_from_profile()).
+  std::optional<schema::HardwareProfile> profile;
+  std::string profile_path;
+  std::shared_ptr<const estimator::MeasuredTimeModel> measured;
 
   // The weight scheme to time with: the given one, the GGUF file's, or bf16.
   core::WeightScheme scheme() const;
@@ -47,5 +55,12 @@ std::optional<Deployment> resolve_deployment(const GlobalOptions& g, const Deplo
                                              core::Diagnostics& d);
 
 void add_deployment_options(CLI::App* app, DeploymentOptions& o);
+// --profile, --threads, --calibrate (estimate, validate); call after add_deployment_options.
+void add_profile_options(CLI::App* app, DeploymentOptions& o);
+
+// The newest hardware profile of this host (context.host == this host name) under
+// <profiles>/measured/, or nullopt with an error naming what was searched.
+std::optional<std::string> newest_host_profile(const std::string& profiles_dir,
+                                               core::Diagnostics& d);
 
 }  // namespace llmsizer::cli

@@ -61,9 +61,11 @@ int main(int argc, char** argv) {
       "estimate",
       "memory per device (weights, KV cache, activations, overhead, fit, largest batch and "
       "context) and latency/throughput (prefill, TTFT, time per output token, end-to-end, "
-      "tokens/s) from the datasheet roofline");
+      "tokens/s) from the datasheet roofline, or from a measured hardware profile "
+      "(--profile FILE, --hardware host)");
   EstimateOptions o;
   llmsizer::cli::add_deployment_options(est, o.dep);
+  llmsizer::cli::add_profile_options(est, o.dep);
   est->add_option("--count", o.count,
                   "devices in total (default tp x pp; a multiple adds data-parallel replicas)")
       ->check(CLI::Range(1, 1 << 20));

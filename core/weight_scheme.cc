@@ -218,6 +218,15 @@ DType checkpoint_dtype(const TensorInfo& t, const WeightScheme& s) {
 
 std::optional<WeightScheme> parse_weight_scheme(std::string_view text) {
   const std::string l = to_lower(text);
+  if (constexpr std::string_view kPure = "-pure"; l.size() > kPure.size() && l.ends_with(kPure)) {
+    const auto dt = parse_dtype(std::string_view(l).substr(0, l.size() - kPure.size()));
+    if (!dt || !(is_float(*dt) || is_block_quantized(*dt)) || *dt == DType::kFP8E4M3 ||
+        *dt == DType::kFP8E5M2)
+      return std::nullopt;
+    WeightScheme s{std::string(name(*dt)) + "-pure", *dt, GgufMix::kNone, -1};
+    s.pure = true;
+    return s;
+  }
   for (const auto& e : kMixes) {
     if (l == e.name) return WeightScheme{canonical_mix_name(e.mix), e.base, e.mix, -1};
   }
@@ -259,10 +268,12 @@ std::vector<std::string> weight_scheme_names() {
   std::vector<std::string> out = {"f32",      "f16",  "bf16", "fp8_e4m3",
                                   "fp8_e5m2", "int8", "int4", "int4-g<N>"};
   for (const auto& e : kMixes) out.emplace_back(e.name);
+  out.emplace_back("<dtype>-pure");
   return out;
 }
 
 DType tensor_dtype(const ModelArch& a, const TensorInfo& t, const WeightScheme& scheme) {
+  if (scheme.pure) return role_is_matrix(t.role) ? scheme.base : DType::kF32;
   if (scheme.mix != GgufMix::kNone) return llama_cpp_dtype(a, t, scheme);
   return checkpoint_dtype(t, scheme);
 }

@@ -46,10 +46,14 @@ struct WeightScheme {
   DType base = DType::kBF16;     // the type most weights get
   GgufMix mix = GgufMix::kNone;  // llama.cpp rules when not kNone
   int group_size = -1;           // int4/int8 group (0 = per channel); -1 = default
+  // "<dtype>-pure" (llama-quantize --pure): every 2-D tensor, embeddings and lm_head
+  // included, in `base`; 1-D tensors f32. What the reference decoder builds.
+  bool pure = false;
 };
 
 // Parses "f16", "bf16", "fp8", "int8", "int4", "int4-g64", "q8_0", "q4_k_m", "q4_k" (alias of
-// q4_k_m, as llama-quantize), ... case-insensitive. nullopt when unknown.
+// q4_k_m, as llama-quantize), "q4_0-pure" (any float or llama.cpp block dtype + "-pure"),
+// ... case-insensitive. nullopt when unknown.
 std::optional<WeightScheme> parse_weight_scheme(std::string_view s);
 std::vector<std::string> weight_scheme_names();
 

@@ -114,6 +114,7 @@ schema::EstimateReport estimate(const EstimateRequest& r) {
   ps.par = r.par;
   ps.ep = r.ep;
   ps.overrides = r.efficiency;
+  ps.measured = r.measured;
   const PerfModel pm(ps);
   const double replicas = static_cast<double>(devices) / static_cast<double>(r.par.devices());
   const Performance perf =
@@ -146,7 +147,7 @@ schema::EstimateReport estimate(const EstimateRequest& r) {
       for (const auto& o : rows) total += o.time_s;
       for (const auto& o : rows)
         p.ops.push_back({phase, o.name, o.count, o.time_s, o.flops, o.bytes, to_string(o.bound),
-                         "datasheet", total > 0 ? o.time_s / total : 0.0});
+                         to_string(o.basis), total > 0 ? o.time_s / total : 0.0});
     };
     const double b = static_cast<double>(r.batch);
     add_rows("prefill", pm.explain_prefill(b, static_cast<double>(r.prompt_tokens)));
@@ -154,6 +155,23 @@ schema::EstimateReport estimate(const EstimateRequest& r) {
                                                 0.5 * static_cast<double>(r.output_tokens)));
   }
   rep.basis = "datasheet";
+  if (r.measured) {
+    rep.basis = "measured";
+    p.efficiency_basis = fmt::format(
+        "measured profile {}, {} threads; CPU-class efficiencies only where no kernel table covers "
+        "an op",
+        r.measured->profile_id(), r.measured->threads());
+    // Which bases the prefill and decode ops rest on (the weakest decides the error band).
+    TimeBasis worst = TimeBasis::kMeasured;
+    const double b = static_cast<double>(r.batch);
+    for (const auto& o : pm.explain_prefill(b, static_cast<double>(r.prompt_tokens)))
+      worst = std::max(worst, o.basis);
+    for (const auto& o : pm.explain_decode(b, static_cast<double>(r.prompt_tokens)))
+      worst = std::max(worst, o.basis);
+    p.time_basis = to_string(worst);
+  } else {
+    p.time_basis = "datasheet";
+  }
   if (devices > r.par.devices())
     rep.notes.push_back(
         fmt::format("{} data-parallel replicas of tp={} x pp={}; memory is per "

@@ -33,6 +33,8 @@ struct EstimateRequest {
   std::int64_t ep = 1;  // expert parallelism: 1 or tp
   EfficiencyOverrides efficiency;
   bool explain = false;  // fill report.perf.ops with the per-op tables
+  // Time ops from this measured profile (hardware should be hardware_from_profile() of it).
+  const MeasuredTimeModel* measured = nullptr;
 };
 
 // Input problems a caller must reject before estimate() (layout, counts, lengths).

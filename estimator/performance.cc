@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
+#include <map>
 
 #include "core/check.h"
 #include "core/transformer_ops.h"
@@ -62,7 +64,9 @@ PerfModel::PerfModel(const PerfSetup& s) : setup_(s) {
     layer_kind[static_cast<std::size_t>(l)] = idx;
     kinds_[static_cast<std::size_t>(idx)].count += 1;
   }
+  std::map<std::pair<TensorRole, core::DType>, int> role_dtypes;
   for (const auto& t : core::enumerate_tensors(a)) {
+    ++role_dtypes[{t.role, core::tensor_dtype(a, t, s.weights)}];
     const double full = static_cast<double>(core::tensor_weight_bytes(a, t, s.weights));
     const bool expert = t.role == TensorRole::kExpertGate || t.role == TensorRole::kExpertUp ||
                         t.role == TensorRole::kExpertDown;
@@ -124,6 +128,21 @@ PerfModel::PerfModel(const PerfSetup& s) : setup_(s) {
     k.w_qkv /= c, k.w_o /= c, k.w_ffn_in /= c, k.w_ffn_out /= c, k.w_router /= c;
     k.w_experts /= c, k.w_shared_in /= c, k.w_shared_out /= c, k.w_mla_kvb /= c;
   }
+  auto majority = [&](TensorRole role, core::DType fallback) {
+    int best = 0;
+    for (const auto& [key, n] : role_dtypes)
+      if (key.first == role && n > best) best = n, fallback = key.second;
+    return fallback;
+  };
+  dt_q_ = majority(TensorRole::kAttnQ, s.weights.base);
+  dt_k_ = majority(TensorRole::kAttnK, s.weights.base);
+  dt_v_ = majority(TensorRole::kAttnV, s.weights.base);
+  dt_o_ = majority(TensorRole::kAttnOutput, s.weights.base);
+  dt_gate_ = majority(TensorRole::kFfnGate, s.weights.base);
+  dt_up_ = majority(TensorRole::kFfnUp, s.weights.base);
+  dt_down_ = majority(TensorRole::kFfnDown, s.weights.base);
+  dt_embd_ = majority(TensorRole::kTokenEmbd, s.weights.base);
+  dt_out_ = a.tie_embeddings ? dt_embd_ : majority(TensorRole::kOutput, s.weights.base);
   kv_entry_bytes_ = static_cast<double>(kv_bytes_per_device(a, s.kv, {tp, 1}, 1)) /
                     static_cast<double>(a.num_layers);
   weights_device_bytes_ =
@@ -152,22 +171,68 @@ PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
 
   PhaseResult r;
   std::array<double, 4> by_bound{};
+  const MeasuredTimeModel* mt = setup_.measured;
+  // With a measured profile an op is the sum of the kernel calls it is made of (`parts`:
+  // e.g. qkv_proj = the q, k and v matmuls); ops without parts (MoE, MLA, collectives) fall
+  // back to the measured roofline.
+  struct Part {
+    const char* op;
+    core::DType dtype;
+    schema::KernelShape shape;
+    double calls;
+    core::OpCost cost;        // one call
+    double stream_bytes = 0;  // see MeasuredTimeModel::time
+  };
   auto add_with = [&](const Efficiency& eff, const char* name, double count, const core::OpCost& c,
-                      double kernels) {
-    const OpTime t = time_compute_op(c, peak_, bandwidth_, eff, kernels);
+                      double kernels, std::initializer_list<Part> parts) {
+    OpTime t;
+    TimeBasis basis = TimeBasis::kDatasheet;
+    if (mt) {
+      basis = TimeBasis::kMeasured;
+      double compute_s = 0, memory_s = 0;
+      auto take = [&](const MeasuredOpTime& m, double calls) {
+        (m.bound == Bound::kCompute ? compute_s : memory_s) += m.time_s * calls;
+        basis = std::max(basis, m.basis);
+      };
+      if (parts.size() == 0) take(mt->time("", core::DType::kF32, {}, c), kernels > 0 ? 1 : 0);
+      for (const auto& p : parts)
+        if (p.calls > 0) take(mt->time(p.op, p.dtype, p.shape, p.cost, p.stream_bytes), p.calls);
+      t.time_s = compute_s + memory_s;
+      t.bound = compute_s > memory_s ? Bound::kCompute : Bound::kMemory;
+    } else {
+      t = time_compute_op(c, peak_, bandwidth_, eff, kernels);
+    }
     const double time = t.time_s * count;
     r.time_s += time;
     r.flops += c.flops * count;
     r.bytes += c.bytes() * count;
     by_bound[static_cast<std::size_t>(t.bound)] += time;
-    sink(OpRow{name, count, c.flops * count, c.bytes() * count, time, t.bound});
+    sink(OpRow{name, count, c.flops * count, c.bytes() * count, time, t.bound, basis});
   };
-  auto add = [&](const char* name, double count, const core::OpCost& c, double kernels) {
-    add_with(eff_, name, count, c, kernels);
+  auto add = [&](const char* name, double count, const core::OpCost& c, double kernels,
+                 std::initializer_list<Part> parts = {}) {
+    add_with(eff_, name, count, c, kernels, parts);
   };
   // Matmuls over the weights (quantized formats dequantise as they read).
-  auto add_w = [&](const char* name, double count, const core::OpCost& c, double kernels) {
-    add_with(eff_weights_, name, count, c, kernels);
+  auto add_w = [&](const char* name, double count, const core::OpCost& c, double kernels,
+                   std::initializer_list<Part> parts = {}) {
+    add_with(eff_weights_, name, count, c, kernels, parts);
+  };
+  auto i64 = [](double x) { return static_cast<std::int64_t>(std::llround(x)); };
+  // One matmul kernel call over m tokens (the measured tables' unit).
+  auto mm = [&](double m, double k, double n, core::DType w) {
+    schema::KernelShape sh;
+    sh.m = std::max<std::int64_t>(1, i64(m));
+    sh.k = i64(k);
+    sh.n = i64(n);
+    return Part{
+        "matmul", w, sh, 1.0, core::matmul_cost(sh.m, sh.k, sh.n, w, act), weights_device_bytes_};
+  };
+  auto rows_op = [&](const char* op, double m, double k, double calls, const core::OpCost& c) {
+    schema::KernelShape sh;
+    sh.m = std::max<std::int64_t>(1, i64(m));
+    sh.k = i64(k);
+    return Part{op, core::DType::kF32, sh, calls, c};
   };
   auto add_comm = [&](const char* name, double count, double bytes_per_rank, double steps) {
     const OpTime t = time_collective(bytes_per_rank, steps, link_bw_, eff_);
@@ -181,24 +246,40 @@ PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
   };
 
   // Outside the blocks: embedding gather.
-  add("embedding", 1, core::embedding_cost(T, d, w_embed_row_, act), 1);
+  {
+    const auto c = core::embedding_cost(T, d, w_embed_row_, act);
+    Part p = rows_op("embedding", T, d, 1, c);
+    p.dtype = dt_embd_;
+    p.shape.n = a.vocab_size;
+    add("embedding", 1, c, 1, {p});
+  }
 
   const double norms = static_cast<double>(a.norm.per_layer);
   for (int i = 0; i < n_kinds_; ++i) {
     const LayerKind& k = kinds_[static_cast<std::size_t>(i)];
     const double c = k.count;
     if (norms > 0) {
-      add("norms", c, core::elementwise_cost(T * d * norms, 1, 1, 4, act), norms);
+      add("norms", c, core::elementwise_cost(T * d * norms, 1, 1, 4, act), norms,
+          {rows_op(a.norm.kind == core::NormKind::kRmsNorm ? "rmsnorm" : "layernorm", T, d, norms,
+                   core::norm_cost(std::max<std::int64_t>(1, i64(T)), i64(d), act))});
     }
     core::AttentionDims dims;          // the decode part (and standard prefill)
     core::AttentionDims prefill_dims;  // MLA prefill attends decompressed heads
     double o_in = 0;
     if (at.kind == AttentionKind::kStandard) {
       const double n_qkv = (h + 2.0 * kvh) * hd;
-      add_w("qkv_proj", c, matmul(T, d, n_qkv, k.w_qkv), 1);
+      add_w("qkv_proj", c, matmul(T, d, n_qkv, k.w_qkv), 1,
+            {mm(T, d, h * hd, dt_q_), mm(T, d, kvh * hd, dt_k_), mm(T, d, kvh * hd, dt_v_)});
       const double rot = a.rotary_dim > 0 ? static_cast<double>(a.rotary_dim) : hd;
-      if (a.position == core::PositionKind::kRope)
-        add("rope", c, core::elementwise_cost(T * (h + kvh) * rot, 1, 1, 3, act), 1);
+      if (a.position == core::PositionKind::kRope) {
+        schema::KernelShape sh;
+        sh.m = std::max<std::int64_t>(1, i64(T));
+        sh.heads = i64(h + kvh);
+        sh.head_dim = i64(rot);
+        add("rope", c, core::elementwise_cost(T * (h + kvh) * rot, 1, 1, 3, act), 1,
+            {Part{"rope_half_split", core::DType::kF32, sh, 1.0,
+                  core::rope_cost(sh.m, sh.heads, sh.head_dim, act)}});
+      }
       dims = {h, kvh, hd, hd, kv_entry_bytes_};
       prefill_dims = dims;
       o_in = h * hd;
@@ -231,30 +312,65 @@ PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
       o_in = h * v;
     }
     core::OpCost attn;
-    if (st.decode_seqs > 0)
+    Part attn_decode{}, attn_prefill{};
+    if (st.decode_seqs > 0) {
       attn = core::attention_cost(dims, st.decode_seqs, 1.0, st.decode_past, k.window, act);
+      schema::KernelShape sh;
+      sh.past = i64(st.decode_past);
+      sh.heads = i64(dims.heads), sh.kv_heads = i64(dims.kv_heads), sh.head_dim = i64(hd);
+      sh.window = i64(k.window);
+      // Between two layers' attention the weights of a whole layer stream through the
+      // caches: the KV cache is read from memory.
+      attn_decode = Part{"attention_decode",
+                         setup_.kv,
+                         sh,
+                         st.decode_seqs,
+                         core::attention_cost(dims, 1.0, 1.0, st.decode_past, k.window, act),
+                         weights_device_bytes_};
+    }
     if (T_prefill > 0) {
       const auto pc = core::attention_cost(prefill_dims, st.prefill_seqs, st.prefill_tokens,
                                            st.prefill_past, k.window, act);
       attn.flops += pc.flops, attn.bytes_read += pc.bytes_read;
       attn.bytes_written += pc.bytes_written;
+      schema::KernelShape sh;
+      sh.m = std::max<std::int64_t>(1, i64(st.prefill_tokens));
+      sh.past = i64(st.prefill_past);
+      sh.heads = i64(prefill_dims.heads), sh.kv_heads = i64(prefill_dims.kv_heads);
+      sh.head_dim = i64(prefill_dims.qk_dim), sh.window = i64(k.window);
+      attn_prefill = Part{"attention_prefill", setup_.kv, sh, st.prefill_seqs,
+                          core::attention_cost(prefill_dims, 1.0, st.prefill_tokens,
+                                               st.prefill_past, k.window, act)};
     }
-    add("attention", c, attn, st.decode_seqs > 0 && T_prefill > 0 ? 2 : 1);
-    add_w("o_proj", c, matmul(T, o_in, d, k.w_o), 1);
+    if (at.kind == AttentionKind::kStandard)
+      add("attention", c, attn, st.decode_seqs > 0 && T_prefill > 0 ? 2 : 1,
+          {attn_decode, attn_prefill});
+    else
+      add("attention", c, attn, st.decode_seqs > 0 && T_prefill > 0 ? 2 : 1);
+    add_w("o_proj", c, matmul(T, o_in, d, k.w_o), 1, {mm(T, o_in, d, dt_o_)});
     const double reduces = a.parallel_block ? 1.0 : 2.0;
     if (tp > 1)
       add_comm("tp_allreduce", c * reduces, core::ring_allreduce_bytes_per_rank(T * d * e, tp),
                core::allreduce_latency_steps(tp));
     // Engines fuse the residual add into the following norm (vLLM's fused_add_rms_norm,
     // TensorRT-LLM's fused layernorm): its bytes count, it launches no kernel of its own.
-    add("residual", c, core::elementwise_cost(T * d * reduces, 2, 1, 1, act), 0);
+    add("residual", c, core::elementwise_cost(T * d * reduces, 2, 1, 1, act), 0,
+        {rows_op("add", T, d, reduces, core::elementwise_cost(T * d, 2, 1, 1, act))});
 
     const bool gated = a.ffn.kind == core::FfnKind::kGated;
     if (!k.moe) {
       const double inter = static_cast<double>(a.ffn.intermediate_size) / tp;
-      add_w("ffn_up_gate", c, matmul(T, d, (gated ? 2.0 : 1.0) * inter, k.w_ffn_in), 1);
-      add("ffn_act", c, core::elementwise_cost(T * inter, gated ? 2 : 1, 1, 5, act), 1);
-      add_w("ffn_down", c, matmul(T, inter, d, k.w_ffn_out), 1);
+      Part gate = mm(T, d, inter, dt_gate_);
+      if (!gated) gate.calls = 0;
+      add_w("ffn_up_gate", c, matmul(T, d, (gated ? 2.0 : 1.0) * inter, k.w_ffn_in), 1,
+            {gate, mm(T, d, inter, dt_up_)});
+      const bool silu = a.ffn.activation == core::Activation::kSilu;
+      const char* act_op = gated ? (silu ? "swiglu" : "geglu") : (silu ? "silu" : "gelu");
+      add("ffn_act", c, core::elementwise_cost(T * inter, gated ? 2 : 1, 1, 5, act), 1,
+          {rows_op(
+              act_op, T, inter, 1,
+              core::activation_cost(std::max<std::int64_t>(1, i64(T)) * i64(inter), gated, act))});
+      add_w("ffn_down", c, matmul(T, inter, d, k.w_ffn_out), 1, {mm(T, inter, d, dt_down_)});
     } else {
       const auto& moe = a.moe;
       const double E = static_cast<double>(moe.num_experts);
@@ -276,11 +392,16 @@ PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
       }
     }
   }
-  if (a.norm.final_norm) add("final_norm", 1, core::elementwise_cost(seqs * d, 1, 1, 4, act), 1);
+  if (a.norm.final_norm)
+    add("final_norm", 1, core::elementwise_cost(seqs * d, 1, 1, 4, act), 1,
+        {rows_op(a.norm.kind == core::NormKind::kRmsNorm ? "rmsnorm" : "layernorm", seqs, d, 1,
+                 core::norm_cost(std::max<std::int64_t>(1, i64(seqs)), i64(d), act))});
   // Logits for the last position of each sequence only.
   const double vocab = static_cast<double>(a.vocab_size) / tp;
-  add_w("lm_head", 1, matmul(seqs, d, vocab, w_lm_head_), 1);
-  add("sampling", 1, core::elementwise_cost(seqs * vocab, 1, 0, 5, act), 1);
+  add_w("lm_head", 1, matmul(seqs, d, vocab, w_lm_head_), 1, {mm(seqs, d, vocab, dt_out_)});
+  add("sampling", 1, core::elementwise_cost(seqs * vocab, 1, 0, 5, act), 1,
+      {rows_op("softmax", seqs, vocab, 1,
+               core::softmax_cost(std::max<std::int64_t>(1, i64(seqs)), i64(vocab), act))});
 
   std::size_t best = 0;
   for (std::size_t b = 1; b < by_bound.size(); ++b)

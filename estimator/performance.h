@@ -15,6 +15,7 @@
 #include "core/dtype.h"
 #include "core/op_cost.h"
 #include "core/weight_scheme.h"
+#include "estimator/measured_time.h"
 #include "estimator/memory.h"
 #include "estimator/time_model.h"
 #include "schema/hardware_spec.h"
@@ -32,6 +33,10 @@ struct PerfSetup {
   std::optional<std::uint64_t> overhead_bytes;  // per device; default by hardware class
   std::int64_t ep = 1;  // expert parallel degree: 1, or tp (experts spread over the tp ranks)
   EfficiencyOverrides overrides;
+  // When set, ops are timed from this measured profile (basis measured / interpolated /
+  // roofline-measured) instead of the datasheet roofline; `hardware` should then be
+  // hardware_from_profile() of the same profile. Must outlive the PerfModel.
+  const MeasuredTimeModel* measured = nullptr;
 };
 
 enum class OpClass : std::uint8_t { kMatmul, kAttention, kElementwise, kCollective };
@@ -44,6 +49,7 @@ struct OpRow {
   double bytes = 0;
   double time_s = 0;
   Bound bound = Bound::kMemory;
+  TimeBasis basis = TimeBasis::kDatasheet;  // the weakest basis of its kernel calls
 };
 
 struct PhaseResult {
@@ -133,8 +139,13 @@ class PerfModel {
   double link_bw_ = 0;
   std::array<LayerKind, 4> kinds_{};
   int n_kinds_ = 0;
-  double w_embed_row_ = 0;     // bytes per embedding row
-  double w_lm_head_ = 0;       // lm_head bytes on one device
+  double w_embed_row_ = 0;  // bytes per embedding row
+  double w_lm_head_ = 0;    // lm_head bytes on one device
+  // The dtype most layers store each matrix in (measured lookups by dtype).
+  core::DType dt_q_ = core::DType::kF16, dt_k_ = core::DType::kF16, dt_v_ = core::DType::kF16;
+  core::DType dt_o_ = core::DType::kF16, dt_gate_ = core::DType::kF16;
+  core::DType dt_up_ = core::DType::kF16, dt_down_ = core::DType::kF16;
+  core::DType dt_embd_ = core::DType::kF16, dt_out_ = core::DType::kF16;
   double kv_entry_bytes_ = 0;  // per token per layer per device
   double weights_device_bytes_ = 0;
   double overhead_bytes_ = 0;

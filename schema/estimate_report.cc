@@ -97,6 +97,7 @@ std::string report_to_json(const EstimateReport& r) {
   w.key("memory_efficiency").value(p.memory_efficiency);
   w.key("kernel_overhead_s").value(p.kernel_overhead_s);
   w.key("efficiency_basis").value(p.efficiency_basis);
+  w.key("time_basis").value(p.time_basis);
   w.end_object();
   if (!p.ops.empty()) {
     w.key("ops").begin_array();
@@ -181,7 +182,9 @@ std::string seconds(double s) {
 
 std::vector<Row> perf_rows(const EstimateReport& r) {
   const auto& p = r.perf;
-  const std::string basis = "datasheet roofline, " + p.efficiency_basis;
+  const std::string basis = p.time_basis == "datasheet"
+                                ? "datasheet roofline, " + p.efficiency_basis
+                                : p.time_basis + " (" + p.efficiency_basis + ")";
   const std::int64_t ctx = r.setup.prompt_tokens + r.setup.output_tokens;
   return {
       {fmt::format("prefill ({} x {} tokens)", r.setup.batch, r.setup.prompt_tokens),

@@ -91,6 +91,8 @@ struct ReportPerformance {
   double memory_efficiency = 0;
   double kernel_overhead_s = 0;
   std::string efficiency_basis;
+  // The weakest basis of the ops: datasheet | measured | interpolated | roofline-measured.
+  std::string time_basis = "datasheet";
   std::vector<ReportOp> ops;  // filled with --explain
 };
 

@@ -5,6 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "core/dtype.h"
+
 #include "schema/impl/yaml_reader.h"
 #include "schema/text_writer.h"
 
@@ -51,6 +55,48 @@ void read_list(Reader& r, std::string_view key, Need need, F f) {
     e.finish();
   }
 }
+
+// One flow map per kernel point: the identity, then only the shape fields that differ from
+// their defaults (so a matmul row shows m, k, n and an attention row its heads and past).
+std::string kernel_row(const KernelPoint& k) {
+  const KernelShape d;
+  std::string shape;
+  auto dim = [&](const char* name, std::int64_t v, std::int64_t def) {
+    if (v != def) shape += fmt::format("{}: {}, ", name, v);
+  };
+  dim("m", k.shape.m, d.m);
+  dim("k", k.shape.k, d.k);
+  dim("n", k.shape.n, d.n);
+  dim("past", k.shape.past, d.past);
+  dim("heads", k.shape.heads, d.heads);
+  dim("kv_heads", k.shape.kv_heads, d.kv_heads);
+  dim("head_dim", k.shape.head_dim, d.head_dim);
+  dim("window", k.shape.window, d.window);
+  return fmt::format(
+      "  - {{op: {}, kernel: {}, dtype: {}, {}threads: {}, seconds: {}, flop: {}, bytes: {}, "
+      "cv: {}, reps: {}, noisy: {}}}\n",
+      k.op, k.kernel, k.dtype, shape, k.threads, format_number(k.seconds), format_number(k.flop),
+      format_number(k.bytes), format_number(k.cv), k.reps, k.noisy ? "true" : "false");
+}
+
+// The ops a kernel point may name (kernels::op_name; schema cannot link kernels).
+const std::vector<std::string> kKernelOps = {"matmul",
+                                             "rmsnorm",
+                                             "layernorm",
+                                             "rope_interleaved",
+                                             "rope_half_split",
+                                             "silu",
+                                             "gelu",
+                                             "swiglu",
+                                             "geglu",
+                                             "softmax",
+                                             "add",
+                                             "embedding",
+                                             "attention_prefill",
+                                             "attention_decode",
+                                             "kv_append"};
+
+constexpr std::int64_t kMaxDim = std::int64_t{1} << 40;
 
 }  // namespace
 
@@ -104,6 +150,10 @@ std::string write_hardware_profile_yaml(const HardwareProfile& p) {
         "noisy: {}}}\n",
         to_string(b.kind), b.working_set_bytes, b.threads, format_number(b.bytes_per_s),
         format_number(b.cv), b.reps, b.noisy ? "true" : "false");
+  if (!p.kernels.empty()) {
+    out += "kernels:\n";
+    for (const auto& k : p.kernels) out += kernel_row(k);
+  }
   return out;
 }
 
@@ -167,6 +217,32 @@ std::optional<HardwareProfile> parse_hardware_profile_yaml(std::string_view text
     e.get("reps", b.reps, Need::kOptional, 0, 1 << 30);
     e.get("noisy", b.noisy, Need::kOptional);
     p.bandwidth.push_back(b);
+  });
+  read_list(r, "kernels", Need::kOptional, [&](Reader& e) {
+    KernelPoint k;
+    if (e.get("op", k.op, Need::kRequired) &&
+        std::find(kKernelOps.begin(), kKernelOps.end(), k.op) == kKernelOps.end())
+      e.error("op", fmt::format("unknown op '{}'{}", k.op,
+                                core::did_you_mean(k.op, {kKernelOps.begin(), kKernelOps.end()})));
+    e.get("kernel", k.kernel, Need::kRequired);
+    if (e.get("dtype", k.dtype, Need::kRequired) && !core::parse_dtype(k.dtype))
+      e.error("dtype", fmt::format("unknown dtype '{}'", k.dtype));
+    e.get("m", k.shape.m, Need::kOptional, 1, kMaxDim);
+    e.get("k", k.shape.k, Need::kOptional, 1, kMaxDim);
+    e.get("n", k.shape.n, Need::kOptional, 1, kMaxDim);
+    e.get("past", k.shape.past, Need::kOptional, 0, kMaxDim);
+    e.get("heads", k.shape.heads, Need::kOptional, 1, 1 << 20);
+    e.get("kv_heads", k.shape.kv_heads, Need::kOptional, 1, 1 << 20);
+    e.get("head_dim", k.shape.head_dim, Need::kOptional, 1, 1 << 20);
+    e.get("window", k.shape.window, Need::kOptional, 0, kMaxDim);
+    e.get("threads", k.threads, Need::kRequired, 1, 1 << 22);
+    e.get("seconds", k.seconds, Need::kRequired, 1e-12, 1e6);
+    e.get("flop", k.flop, Need::kRequired, 0.0, 1e21);
+    e.get("bytes", k.bytes, Need::kRequired, 0.0, 1e21);
+    e.get("cv", k.cv, Need::kRequired, 0.0, 100.0);
+    e.get("reps", k.reps, Need::kOptional, 0, 1 << 30);
+    e.get("noisy", k.noisy, Need::kOptional);
+    p.kernels.push_back(k);
   });
   r.finish();
   if (diags.error_count() != errors_before) return std::nullopt;

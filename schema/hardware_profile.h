@@ -65,12 +65,51 @@ struct BandwidthPoint {
   bool noisy = false;  // cv stayed above the target when the cap was reached
 };
 
+// One measured kernel call: the op (kernels::op_name: matmul, attention_decode,
+// attention_prefill, rmsnorm, layernorm, rope_half_split, rope_interleaved, silu, gelu,
+// swiglu, geglu, softmax, add, embedding, kv_append), the registry entry that ran it, the
+// dtype (matmul: weights; attention and kv_append: the KV cache; embedding: the table;
+// others: f32), the shape (the fields of kernels::OpShape that the op reads; the others keep
+// their defaults), and the median time over repetitions. `flop` and `bytes` are the op's
+// counts from core/op_cost.h (the same formulas the estimator uses), so flop_per_s and
+// bytes_per_s are directly comparable with the estimator's roofline.
+struct KernelShape {
+  std::int64_t m = 1;         // rows / tokens
+  std::int64_t k = 1;         // reduction (matmul), row length (norms, elementwise)
+  std::int64_t n = 1;         // output features (matmul), table rows (embedding)
+  std::int64_t past = 0;      // attention: cached positions before the new tokens
+  std::int64_t heads = 1;     // attention, RoPE
+  std::int64_t kv_heads = 1;  // attention, KV append
+  std::int64_t head_dim = 1;  // attention, RoPE, KV append
+  std::int64_t window = 0;    // attention: sliding window, 0 = none
+  bool operator==(const KernelShape&) const = default;
+};
+
+struct KernelPoint {
+  std::string op;
+  std::string kernel;  // registry entry name, e.g. matmul_q4_0_avx2
+  std::string dtype;   // core::dtype name, e.g. q4_0, f16, f32
+  KernelShape shape;
+  std::int64_t threads = 1;
+  double seconds = 0;  // median wall time of one call
+  double flop = 0;     // core/op_cost.h counts for this shape
+  double bytes = 0;    // bytes read + written, core/op_cost.h
+  double cv = 0;       // coefficient of variation of the repetitions
+  std::int64_t reps = 0;
+  bool noisy = false;  // cv stayed above the target when the cap was reached
+  double flop_per_s() const { return seconds > 0 ? flop / seconds : 0; }
+  double bytes_per_s() const { return seconds > 0 ? bytes / seconds : 0; }
+};
+
 struct HardwareProfile {
   std::string id;
   ProfileContext context;
   ProfileTopology topology;
   ProfilePeaks peaks;
   std::vector<BandwidthPoint> bandwidth;
+  // Per-kernel efficiency tables (may be empty: a probes-only profile). Sorted by
+  // (op, dtype, threads, shape) by the writer's caller; the reader keeps file order.
+  std::vector<KernelPoint> kernels;
 };
 
 std::string write_hardware_profile_yaml(const HardwareProfile& p);

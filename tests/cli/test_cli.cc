@@ -309,3 +309,31 @@ TEST_CASE("list and show run on the whole catalog", "[cli]") {
   CHECK(r.code == 0);
   CHECK(r.out.find("--weights") != std::string::npos);
 }
+
+TEST_CASE("estimate --profile times ops from a measured profile", "[cli][measured]") {
+  const std::string profile = llmsizer::test::profiles_dir() + "/measured/vm-2026-11-27.yaml";
+  auto r = run("estimate -m tinyllama-1.1b --profile " + profile +
+               " -w q4_0 --activations f32 -p 128 -n 16 --format json --explain");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("\"time_basis\"") != std::string::npos);
+  CHECK(r.out.find("\"basis\": \"datasheet\"") == std::string::npos);  // no op on a datasheet
+  CHECK(r.out.find("vm-2026-11-27") != std::string::npos);
+  CHECK(r.out.find("nan") == std::string::npos);
+  // The profile is the hardware: a datasheet device as well is a contradiction.
+  r = run("estimate -m tinyllama-1.1b --profile " + profile + " -H h100-sxm");
+  INFO(r.out);
+  CHECK(r.code == 2);
+  CHECK(r.out.find("--calibrate") != std::string::npos);
+  r = run("estimate -m tinyllama-1.1b --profile " + profile + " --threads 64");
+  INFO(r.out);
+  CHECK(r.code == 2);
+  CHECK(r.out.find("--threads") != std::string::npos);
+  r = run("estimate -m tinyllama-1.1b --profile /nonexistent/profile.yaml");
+  INFO(r.out);
+  CHECK(r.code == 2);
+  r = run("estimate -m tinyllama-1.1b");
+  INFO(r.out);
+  CHECK(r.code == 2);
+  CHECK(r.out.find("--hardware") != std::string::npos);
+}

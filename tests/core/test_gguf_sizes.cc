@@ -32,3 +32,24 @@ TEST_CASE("Llama-2-7B GGUF sizes match TheBloke's files", "[schemes][gguf]") {
     CHECK(overhead == Approx(first_overhead).margin(32 * 300));  // tensor alignment padding
   }
 }
+
+TEST_CASE("a -pure scheme stores every matrix in its dtype and 1-D tensors in f32", "[schemes]") {
+  const auto a = llmsizer::test::llama2_7b_arch();
+  const auto pure = parse_weight_scheme("Q4_0-pure");
+  REQUIRE(pure);
+  CHECK(pure->name == "q4_0-pure");
+  CHECK(pure->pure);
+  std::uint64_t expect = 0;
+  for (const auto& t : enumerate_tensors(a)) {
+    const auto dt = tensor_dtype(a, t, *pure);
+    CHECK(dt == (role_is_matrix(t.role) ? DType::kQ4_0 : DType::kF32));
+    expect += tensor_bytes(dt, static_cast<std::uint64_t>(t.rows * t.copies),
+                           static_cast<std::uint64_t>(t.cols));
+  }
+  CHECK(total_weight_bytes(a, *pure) == expect);
+  // llama-quantize's Q4_0 mix keeps the output matrix in q6_k: the pure file is smaller.
+  CHECK(expect < total_weight_bytes(a, *parse_weight_scheme("q4_0")));
+  CHECK_FALSE(parse_weight_scheme("int4-pure"));
+  CHECK_FALSE(parse_weight_scheme("-pure"));
+  CHECK_FALSE(parse_weight_scheme("fp8-pure"));
+}

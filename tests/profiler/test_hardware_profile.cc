@@ -31,6 +31,35 @@ schema::HardwareProfile sample() {
   p.peaks = {1.23e11, 1.4e11, 4.5e11, 2.45e9, "avx512", "avx512_vnni"};
   p.bandwidth = {{schema::BandwidthKind::kTriad, 16384, 1, 1.5e11, 0.012, 5, false},
                  {schema::BandwidthKind::kRead, 1ull << 27, 2, 2.0e10, 0.051, 20, true}};
+  schema::KernelPoint mm;
+  mm.op = "matmul";
+  mm.kernel = "matmul_q4_0_avx2";
+  mm.dtype = "q4_0";
+  mm.shape.m = 1;
+  mm.shape.k = 4096;
+  mm.shape.n = 11008;
+  mm.threads = 2;
+  mm.seconds = 1.25e-3;
+  mm.flop = 2.0 * 4096 * 11008;
+  mm.bytes = 25.4e6;
+  mm.cv = 0.011;
+  mm.reps = 12;
+  schema::KernelPoint at;
+  at.op = "attention_decode";
+  at.kernel = "attention_decode_f16";
+  at.dtype = "f16";
+  at.shape.past = 1023;
+  at.shape.heads = 32;
+  at.shape.kv_heads = 8;
+  at.shape.head_dim = 128;
+  at.threads = 1;
+  at.seconds = 4e-4;
+  at.flop = 1.6e7;
+  at.bytes = 4.2e6;
+  at.cv = 0.04;
+  at.reps = 30;
+  at.noisy = true;
+  p.kernels = {mm, at};
   return p;
 }
 
@@ -42,6 +71,14 @@ bool same(const schema::HardwareProfile& a, const schema::HardwareProfile& b) {
     const auto &x = a.bandwidth[i], &y = b.bandwidth[i];
     if (x.kind != y.kind || x.working_set_bytes != y.working_set_bytes || x.threads != y.threads ||
         x.bytes_per_s != y.bytes_per_s || x.cv != y.cv || x.reps != y.reps || x.noisy != y.noisy)
+      return false;
+  }
+  if (a.kernels.size() != b.kernels.size()) return false;
+  for (std::size_t i = 0; i < a.kernels.size(); ++i) {
+    const auto &x = a.kernels[i], &y = b.kernels[i];
+    if (x.op != y.op || x.kernel != y.kernel || x.dtype != y.dtype || !(x.shape == y.shape) ||
+        x.threads != y.threads || x.seconds != y.seconds || x.flop != y.flop ||
+        x.bytes != y.bytes || x.cv != y.cv || x.reps != y.reps || x.noisy != y.noisy)
       return false;
   }
   for (std::size_t i = 0; i < a.topology.caches.size(); ++i)
