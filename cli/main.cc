@@ -12,6 +12,7 @@
 #include "cli/deployment.h"
 #ifdef LLMSIZER_HAVE_PROFILER
 #include "cli/profile_cmd.h"
+#include "cli/validate_cmd.h"
 #include "profiler/topology.h"
 #endif
 
@@ -297,6 +298,8 @@ int main(int argc, char** argv) {
   profc->add_option("--threads", prof_o.threads, "most threads to use (default: all cores)")
       ->check(CLI::Range(1, 1024));
   profc->add_flag("--quiet", prof_o.quiet, "no progress");
+  llmsizer::cli::ValidateOptions val_o;
+  auto* valc = llmsizer::cli::add_validate_command(app, val_o);
 #endif
 
   try {
@@ -332,6 +335,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (profc->parsed()) return llmsizer::cli::run_profile(g, prof_o);
+  if (valc->parsed()) return llmsizer::cli::run_validate(g, val_o);
 #endif
   if (cmpc->parsed()) return llmsizer::cli::run_compare(g, cmo);
   if (acc->parsed()) return llmsizer::cli::run_accuracy(g, acc_o);

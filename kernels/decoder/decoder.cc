@@ -460,6 +460,11 @@ void Decoder::prefill(std::span<const std::int32_t> tokens, std::int64_t n,
   pos_ = n;
 }
 
+void Decoder::set_position(std::int64_t p) {
+  LLMSIZER_CHECK(p >= 1 && p < cfg_.max_tokens, "decoder: position outside the KV capacity");
+  pos_ = p;
+}
+
 void Decoder::decode(std::span<const std::int32_t> tokens, std::span<float> logits) {
   LLMSIZER_CHECK(pos_ >= 1 && pos_ < cfg_.max_tokens, "decoder: decode past the KV capacity");
   const auto t0 = Clock::now();

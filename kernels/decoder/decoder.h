@@ -120,6 +120,10 @@ class Decoder {
   void decode(std::span<const std::int32_t> tokens, std::span<float> logits);
 
   std::int64_t position() const { return pos_; }
+  // Moves the decode position to p (1 <= p < max_tokens) without computing the tokens before
+  // it: the cache keeps whatever it holds there. For timing decode at a long context
+  // (`llmsizer validate`); the cached values do not change the kernels' speed. Not for text.
+  void set_position(std::int64_t p);
   const PhaseStats& prefill_stats() const { return prefill_; }
   const PhaseStats& decode_stats() const { return decode_; }
   void reset_stats();
