@@ -12,6 +12,7 @@
 #include "cli/deployment.h"
 #ifdef LLMSIZER_HAVE_PROFILER
 #include "cli/profile_cmd.h"
+#include "cli/run_cmd.h"
 #include "profiler/topology.h"
 #endif
 
@@ -295,6 +296,9 @@ int main(int argc, char** argv) {
   profc->add_option("--threads", prof_o.threads, "most threads to use (default: all cores)")
       ->check(CLI::Range(1, 1024));
   profc->add_flag("--quiet", prof_o.quiet, "no progress");
+
+  llmsizer::cli::RunCmdOptions run_o;
+  auto* runc = llmsizer::cli::add_run_command(app, run_o);
 #endif
 
   try {
@@ -330,6 +334,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (profc->parsed()) return llmsizer::cli::run_profile(g, prof_o);
+  if (runc->parsed()) return llmsizer::cli::run_run(g, run_o);
 #endif
   if (cmpc->parsed()) return llmsizer::cli::run_compare(g, cmo);
   if (acc->parsed()) return llmsizer::cli::run_accuracy(g, acc_o);
