@@ -42,16 +42,19 @@ void phase_json(schema::JsonWriter& j, const PhaseStats& p, bool decode) {
       .key("tokens_per_s")
       .value(per_s(static_cast<double>(p.tokens), p.seconds));
   j.key("flops").value(p.flops()).key("flop_per_s").value(per_s(p.flops(), p.seconds));
-  j.key("bytes").value(p.bytes()).key("bytes_per_s").value(per_s(p.bytes(), p.seconds));
+  j.key("bytes").value(p.bytes()).key("bytes_read").value(p.bytes_read());
+  j.key("bytes_per_s").value(per_s(p.bytes(), p.seconds));
   if (decode && p.passes > 0) {
     j.key("seconds_per_step").value(p.seconds / static_cast<double>(p.passes));
     j.key("bytes_per_step").value(p.bytes() / static_cast<double>(p.passes));
+    j.key("bytes_read_per_step").value(p.bytes_read() / static_cast<double>(p.passes));
   }
   j.key("ops").begin_object();
   for (std::size_t i = 0; i < kernels::kDecoderOpCount; ++i) {
     const auto& o = p.ops[i];
     j.key(kernels::decoder_op_name(static_cast<DecoderOp>(i))).begin_object();
     j.key("seconds").value(o.seconds).key("flops").value(o.flops).key("bytes").value(o.bytes);
+    j.key("bytes_read").value(o.bytes_read);
     j.key("calls").value(o.calls);
     j.end_object();
   }

@@ -97,6 +97,11 @@ double PhaseStats::bytes() const {
   for (const auto& o : ops) s += o.bytes;
   return s;
 }
+double PhaseStats::bytes_read() const {
+  double s = 0;
+  for (const auto& o : ops) s += o.bytes_read;
+  return s;
+}
 double PhaseStats::op_seconds() const {
   double s = 0;
   for (const auto& o : ops) s += o.seconds;
@@ -496,6 +501,7 @@ void Decoder::forward(std::span<const std::int32_t> tokens, std::int64_t n, std:
     o.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     o.flops += cost.flops;
     o.bytes += cost.bytes();
+    o.bytes_read += cost.bytes_read;
     o.calls += 1;
   };
   auto span = [](std::vector<float>& v, std::int64_t count) {

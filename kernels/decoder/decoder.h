@@ -84,6 +84,7 @@ struct OpStats {
   double seconds = 0;
   double flops = 0;
   double bytes = 0;  // read + written
+  double bytes_read = 0;
   std::int64_t calls = 0;
 };
 struct PhaseStats {
@@ -93,6 +94,7 @@ struct PhaseStats {
   std::array<OpStats, kDecoderOpCount> ops{};
   double flops() const;
   double bytes() const;
+  double bytes_read() const;
   double op_seconds() const;  // sum of the per-op times (<= seconds)
 };
 
