@@ -3,7 +3,8 @@
 # Llama-2-7B shapes, q4_0 and q8_0 weights, 1 and 2 threads, prompt 128, a few decode steps.
 # Prints decode tok/s against 70% of (triad bandwidth / bytes read per token) and prefill
 # useful FLOP/s against 55% of the FP32 FMA peak, both from a measured hardware profile
-# (triad: largest working set at the same thread count). Bytes and FLOPs are core/ op costs
+# (triad: largest working set at the same thread count; the profile's FP32 peak is for all
+# its threads, so a run on t of them is held to t / threads of it). Bytes and FLOPs are core/ op costs
 # (the JSON's decode.bytes_read_per_step and prefill.flop_per_s).
 #
 # usage: scripts/bench-decoder.sh [PROFILE.yaml]
@@ -27,6 +28,7 @@ mkdir -p "$wdir"
 # From the profile: FP32 peak, and the triad bandwidth of the largest working set per thread
 # count.
 fp32=$(awk '/^ *fp32_flop_per_s:/ {print $2; exit}' "$profile")
+pthreads=$(awk '/^ *threads:/ {print $2; exit}' "$profile")
 triad() {
   awk -v t="$1" '/kind: triad/ && $0 ~ ("threads: " t ",") {
       match($0, /working_set_bytes: [0-9]+/); ws = substr($0, RSTART + 19, RLENGTH - 19) + 0
@@ -41,7 +43,8 @@ for k in sys.argv[2].split("."): d=d[k]
 print(d)' "$1" "$2"
 }
 
-printf 'profile %s: fp32 peak %.1f GFLOP/s\n' "$profile" "$(echo "$fp32" | awk '{print $1/1e9}')"
+printf 'profile %s: fp32 peak %.1f GFLOP/s on %s threads\n' "$profile" \
+  "$(echo "$fp32" | awk '{print $1/1e9}')" "$pthreads"
 printf '%-15s %-5s %3s | %9s %11s %9s %8s %6s | %11s %11s %6s\n' model dtype thr \
   "decode" "B/token" "triad" "target" "ratio" "prefill" "target" "ratio"
 printf '%-15s %-5s %3s | %9s %11s %9s %8s %6s | %11s %11s %6s\n' "" "" "" \
@@ -58,8 +61,8 @@ for m in $models; do
       bpt=$(json "$tmp" decode.bytes_read_per_step)
       pf=$(json "$tmp" prefill.flop_per_s)
       awk -v m="$m" -v w="$w" -v t="$t" -v tok="$tok" -v bpt="$bpt" -v bw="$bw" -v pf="$pf" \
-        -v peak="$fp32" 'BEGIN {
-          dt = 0.70 * bw / bpt; pt = 0.55 * peak
+        -v peak="$fp32" -v pt_threads="$pthreads" 'BEGIN {
+          dt = 0.70 * bw / bpt; pt = 0.55 * peak * t / pt_threads
           printf "%-15s %-5s %3d | %9.2f %11.1f %9.1f %8.2f %5.0f%% | %11.1f %11.1f %5.0f%%\n",
             m, w, t, tok, bpt / 1048576, bw / 1e9, dt, 100 * tok / dt, pf / 1e9, pt / 1e9,
             100 * pf / pt }'

@@ -58,6 +58,7 @@ struct AnonRegion {
     bytes = std::max<std::size_t>(n, 64);
     p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) p = nullptr;
+    if (p) madvise(p, bytes, MADV_HUGEPAGE);  // as the weights (weights.cc)
     return p != nullptr;
   }
   ~AnonRegion() {
