@@ -263,6 +263,9 @@ bool Decoder::pinned() const {
 bool Decoder::weights_mapped() const {
   return impl_->store->mapped_file();
 }
+std::size_t Decoder::scratch_bytes() const {
+  return impl_->ws.capacity();
+}
 std::size_t Decoder::tensor_count() const {
   return impl_->layout.tensors.size();
 }

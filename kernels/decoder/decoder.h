@@ -133,6 +133,9 @@ class Decoder {
   bool pinned() const;
   bool weights_mapped() const;  // from a weight file
   double setup_seconds() const { return setup_seconds_; }
+  // Capacity of the kernels' scratch Workspace; the warm-up in create() brings it to its
+  // final size, so prefill() and decode() leave it unchanged (tested).
+  std::size_t scratch_bytes() const;
 
   // The weights as stored, for tests: tensor i of core::enumerate_tensors(arch()), its dtype
   // (cfg.weights for 2-D tensors, f32 otherwise) and bytes.
