@@ -12,6 +12,7 @@
 #include "cli/deployment.h"
 #ifdef LLMSIZER_HAVE_PROFILER
 #include "cli/profile_cmd.h"
+#include "cli/run_cmd.h"
 #include "cli/validate_cmd.h"
 #include "profiler/topology.h"
 #endif
@@ -298,6 +299,9 @@ int main(int argc, char** argv) {
   profc->add_option("--threads", prof_o.threads, "most threads to use (default: all cores)")
       ->check(CLI::Range(1, 1024));
   profc->add_flag("--quiet", prof_o.quiet, "no progress");
+
+  llmsizer::cli::RunCmdOptions run_o;
+  auto* runc = llmsizer::cli::add_run_command(app, run_o);
   llmsizer::cli::ValidateOptions val_o;
   auto* valc = llmsizer::cli::add_validate_command(app, val_o);
 #endif
@@ -335,6 +339,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (profc->parsed()) return llmsizer::cli::run_profile(g, prof_o);
+  if (runc->parsed()) return llmsizer::cli::run_run(g, run_o);
   if (valc->parsed()) return llmsizer::cli::run_validate(g, val_o);
 #endif
   if (cmpc->parsed()) return llmsizer::cli::run_compare(g, cmo);

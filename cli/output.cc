@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
+
 namespace llmsizer::cli {
 
 bool emit(const std::string& path, const std::string& text, core::Diagnostics& diags) {
@@ -48,6 +50,16 @@ bool emit(const std::string& path, const std::string& text, core::Diagnostics& d
     return false;
   }
   return true;
+}
+
+std::string format_rate(double v, const char* unit) {
+  const char* prefix[] = {"", "k", "M", "G", "T", "P"};
+  int i = 0;
+  while (v >= 1000 && i < 5) {
+    v /= 1000;
+    ++i;
+  }
+  return fmt::format("{:.3g} {}{}", v, prefix[i], unit);
 }
 
 }  // namespace llmsizer::cli

@@ -11,4 +11,8 @@ namespace llmsizer::cli {
 // Writes `text` to `path` atomically, or to stdout when path is empty or "-".
 bool emit(const std::string& path, const std::string& text, core::Diagnostics& diags);
 
+// A rate with an SI prefix and 3 significant digits: format_rate(2.3e11, "FLOP/s") ->
+// "230 GFLOP/s".
+std::string format_rate(double v, const char* unit);
+
 }  // namespace llmsizer::cli

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/output.h"
 #include "profiler/make_profile.h"
 #include "schema/hardware_profile.h"
 
@@ -26,16 +27,6 @@ std::atomic<bool> g_interrupted{false};
 
 extern "C" void on_sigint(int) {
   g_interrupted.store(true);
-}
-
-std::string format_rate(double v, const char* unit) {
-  const char* prefix[] = {"", "k", "M", "G", "T", "P"};
-  int i = 0;
-  while (v >= 1000 && i < 5) {
-    v /= 1000;
-    ++i;
-  }
-  return fmt::format("{:.3g} {}{}", v, prefix[i], unit);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "core/check.h"
 #include "core/op_cost.h"
 #include "core/transformer_ops.h"
+#include "core/units.h"
 #include "kernels/decoder/weights.h"
 #include "kernels/registry.h"
 
@@ -57,6 +58,7 @@ struct AnonRegion {
     bytes = std::max<std::size_t>(n, 64);
     p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) p = nullptr;
+    if (p) madvise(p, bytes, MADV_HUGEPAGE);  // as the weights (weights.cc)
     return p != nullptr;
   }
   ~AnonRegion() {
@@ -94,6 +96,11 @@ double PhaseStats::flops() const {
 double PhaseStats::bytes() const {
   double s = 0;
   for (const auto& o : ops) s += o.bytes;
+  return s;
+}
+double PhaseStats::bytes_read() const {
+  double s = 0;
+  for (const auto& o : ops) s += o.bytes_read;
   return s;
 }
 double PhaseStats::op_seconds() const {
@@ -256,6 +263,9 @@ bool Decoder::pinned() const {
 bool Decoder::weights_mapped() const {
   return impl_->store->mapped_file();
 }
+std::size_t Decoder::scratch_bytes() const {
+  return impl_->ws.capacity();
+}
 std::size_t Decoder::tensor_count() const {
   return impl_->layout.tensors.size();
 }
@@ -303,24 +313,25 @@ Decoder::Created Decoder::create(const core::ModelArch& a, const DecoderConfig& 
   auto impl = std::make_unique<Impl>(cfg.threads, cfg.pin);
   Impl& m = *impl;
   m.layout = decoder_weights::make_layout(a, cfg.weights);
+  const std::string total = core::format_bytes(m.layout.total);
   const auto progress = [&](double f) {
-    if (cfg.progress)
-      cfg.progress("weights: " + std::to_string(static_cast<int>(f * 100 + 0.5)) + "% of " +
-                   std::to_string(m.layout.total >> 20) + " MiB generated");
+    // Percentages only where generation takes long enough to watch (> 256 MiB).
+    if (cfg.progress && m.layout.total > (256u << 20))
+      cfg.progress("weights: " + std::to_string(static_cast<int>(f * 100 + 0.5)) + "% of " + total +
+                   " generated");
   };
   std::string err;
-  if (cfg.weights_file.empty()) {
-    if (cfg.progress)
-      cfg.progress("weights: generating " + std::to_string(m.layout.total >> 20) +
-                   " MiB of random " + std::string(core::name(cfg.weights)) + " weights (seed " +
-                   std::to_string(cfg.seed) + ")");
+  if (cfg.progress)
+    cfg.progress("weights: " + total + " of random " + std::string(core::name(cfg.weights)) +
+                 " tensors (seed " + std::to_string(cfg.seed) + ")" +
+                 (cfg.weights_file.empty()
+                      ? std::string(" in memory")
+                      : " in " + cfg.weights_file + " (created when missing, then mapped)"));
+  if (cfg.weights_file.empty())
     m.store = decoder_weights::Store::anonymous(m.layout, cfg.seed, m.pool, progress, &err);
-  } else {
-    if (cfg.progress)
-      cfg.progress("weights: using " + cfg.weights_file + " (created when missing, then mapped)");
+  else
     m.store = decoder_weights::Store::file(cfg.weights_file, fingerprint(a, cfg), m.layout,
                                            cfg.seed, m.pool, progress, &err);
-  }
   if (!m.store) {
     r.error = err;
     return r;
@@ -499,6 +510,7 @@ void Decoder::forward(std::span<const std::int32_t> tokens, std::int64_t n, std:
     o.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     o.flops += cost.flops;
     o.bytes += cost.bytes();
+    o.bytes_read += cost.bytes_read;
     o.calls += 1;
   };
   auto span = [](std::vector<float>& v, std::int64_t count) {

@@ -84,6 +84,7 @@ struct OpStats {
   double seconds = 0;
   double flops = 0;
   double bytes = 0;  // read + written
+  double bytes_read = 0;
   std::int64_t calls = 0;
 };
 struct PhaseStats {
@@ -93,6 +94,7 @@ struct PhaseStats {
   std::array<OpStats, kDecoderOpCount> ops{};
   double flops() const;
   double bytes() const;
+  double bytes_read() const;
   double op_seconds() const;  // sum of the per-op times (<= seconds)
 };
 
@@ -135,6 +137,9 @@ class Decoder {
   bool pinned() const;
   bool weights_mapped() const;  // from a weight file
   double setup_seconds() const { return setup_seconds_; }
+  // Capacity of the kernels' scratch Workspace; the warm-up in create() brings it to its
+  // final size, so prefill() and decode() leave it unchanged (tested).
+  std::size_t scratch_bytes() const;
 
   // The weights as stored, for tests: tensor i of core::enumerate_tensors(arch()), its dtype
   // (cfg.weights for 2-D tensors, f32 otherwise) and bytes.

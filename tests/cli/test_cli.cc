@@ -10,27 +10,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli_runner.h"
 #include "test_paths.h"
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out;  // stdout + stderr
-};
+using Run = llmsizer::test::CliRun;
 
 Run run(const std::string& args) {
-  const std::string cmd = std::string(LLMSIZER_CLI_PATH) + " --profiles " +
-                          llmsizer::test::profiles_dir() + " " + args + " 2>&1";
-  Run r{-1, ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return llmsizer::test::run_cli_captured(args);
 }
 
 }  // namespace

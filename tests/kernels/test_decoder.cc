@@ -6,8 +6,11 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <new>
 #include <random>
 #include <string>
 #include <vector>
@@ -20,6 +23,80 @@
 using namespace llmsizer;
 using namespace llmsizer::kernels;
 using core::DType;
+
+// Every operator new in this test binary is counted, so a test can assert that a stretch of
+// code allocates nothing. (Kernel scratch comes from Workspace, checked by its capacity.)
+namespace {
+std::atomic<long> g_news{0};
+}  // namespace
+void* operator new(std::size_t n) {
+  g_news.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t n, std::align_val_t al) {
+  g_news.fetch_add(1, std::memory_order_relaxed);
+  const auto a = static_cast<std::size_t>(al);
+  if (void* p = std::aligned_alloc(a, (n + a - 1) / a * a + (n ? 0 : a))) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) {
+  return operator new(n);
+}
+void* operator new[](std::size_t n, std::align_val_t al) {
+  return operator new(n, al);
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  g_news.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n ? n : 1);
+}
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept {
+  return operator new(n, t);
+}
+void* operator new(std::size_t n, std::align_val_t al, const std::nothrow_t&) noexcept {
+  g_news.fetch_add(1, std::memory_order_relaxed);
+  const auto a = static_cast<std::size_t>(al);
+  return std::aligned_alloc(a, (n + a - 1) / a * a + (n ? 0 : a));
+}
+void* operator new[](std::size_t n, std::align_val_t al, const std::nothrow_t& t) noexcept {
+  return operator new(n, al, t);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
 
 namespace {
 
@@ -413,4 +490,22 @@ TEST_CASE("weight file: created once, mapped after, same bytes as in memory, gua
   CHECK(!r.decoder);
   CHECK_THAT(r.error, Catch::Contains("another model shape, weight dtype or seed"));
   fs::remove_all(dir);
+}
+
+TEST_CASE("prefill and decode allocate nothing after create()", "[decoder]") {
+  const auto a = tiny_arch();
+  for (const DType kv : {DType::kF16, DType::kQ8_0}) {
+    const long at_start = g_news.load();
+    auto dec = make(a, config(DType::kQ4_0, kv, 16, 40, 2, 2));
+    CHECK(g_news.load() > at_start);  // the counter sees allocations (create() makes some)
+    const auto ids = random_tokens(32, a.vocab_size, 11);
+    std::vector<float> logits(static_cast<std::size_t>(2 * a.vocab_size));
+    const std::size_t scratch = dec->scratch_bytes();
+    const long before = g_news.load();
+    dec->prefill(ids, 16, logits);
+    for (int s = 0; s < 24; ++s) dec->decode(std::span<const std::int32_t>(ids).first(2), logits);
+    CHECK(g_news.load() == before);
+    CHECK(dec->scratch_bytes() == scratch);
+    CHECK(std::isfinite(logits[0]));
+  }
 }

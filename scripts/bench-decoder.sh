@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# bench-decoder.sh — issue 4's decoder speed targets: `llmsizer run` on the TinyLlama-1.1B and
+# Llama-2-7B shapes, q4_0 and q8_0 weights, 1 and 2 threads, prompt 128, a few decode steps.
+# Prints decode tok/s against 70% of (triad bandwidth / bytes read per token) and prefill
+# useful FLOP/s against 55% of the FP32 FMA peak, both from a measured hardware profile
+# (triad: largest working set at the same thread count; the profile's FP32 peak is for all
+# its threads, so a run on t of them is held to t / threads of it). Bytes and FLOPs are core/ op costs
+# (the JSON's decode.bytes_read_per_step and prefill.flop_per_s).
+#
+# usage: scripts/bench-decoder.sh [PROFILE.yaml]
+# env:   LLMSIZER=build/release/cli/llmsizer  WEIGHTS_DIR=/var/tmp/llmsizer-weights
+#        MODELS="tinyllama-1.1b llama-2-7b"  DTYPES="q4_0 q8_0"  THREADS="1 2"  DECODE=16
+# Weight files (3.6 GiB + 6.7 GiB for the 7B shape) are created once in WEIGHTS_DIR and
+# memory-mapped on later runs. Run it on a quiet machine; every ratio is of this run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile=${1:-profiles/measured/vm-2026-11-27.yaml}
+bin=${LLMSIZER:-build/release/cli/llmsizer}
+wdir=${WEIGHTS_DIR:-/var/tmp/llmsizer-weights}
+models=${MODELS:-tinyllama-1.1b llama-2-7b}
+dtypes=${DTYPES:-q4_0 q8_0}
+threads=${THREADS:-1 2}
+decode=${DECODE:-16}
+[[ -x $bin ]] || { echo "bench-decoder: $bin not built (cmake --build build/release --target llmsizer)" >&2; exit 2; }
+[[ -f $profile ]] || { echo "bench-decoder: $profile: no such profile" >&2; exit 2; }
+mkdir -p "$wdir"
+
+# From the profile: FP32 peak, and the triad bandwidth of the largest working set per thread
+# count.
+fp32=$(awk '/^ *fp32_flop_per_s:/ {print $2; exit}' "$profile")
+pthreads=$(awk '/^ *threads:/ {print $2; exit}' "$profile")
+triad() {
+  awk -v t="$1" '/kind: triad/ && $0 ~ ("threads: " t ",") {
+      match($0, /working_set_bytes: [0-9]+/); ws = substr($0, RSTART + 19, RLENGTH - 19) + 0
+      match($0, /bytes_per_s: [0-9.e+]+/); bw = substr($0, RSTART + 13, RLENGTH - 13) + 0
+      if (ws > best) { best = ws; v = bw } }
+    END { if (best == 0) exit 1; printf "%.6g\n", v }' "$profile"
+}
+json() {  # json FILE KEY.PATH -> number
+  python3 -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."): d=d[k]
+print(d)' "$1" "$2"
+}
+
+printf 'profile %s: fp32 peak %.1f GFLOP/s on %s threads\n' "$profile" \
+  "$(echo "$fp32" | awk '{print $1/1e9}')" "$pthreads"
+printf '%-15s %-5s %3s | %9s %11s %9s %8s %6s | %11s %11s %6s\n' model dtype thr \
+  "decode" "B/token" "triad" "target" "ratio" "prefill" "target" "ratio"
+printf '%-15s %-5s %3s | %9s %11s %9s %8s %6s | %11s %11s %6s\n' "" "" "" \
+  "tok/s" "MiB" "GB/s" "tok/s" "" "GFLOP/s" "GFLOP/s" ""
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+for m in $models; do
+  for w in $dtypes; do
+    for t in $threads; do
+      bw=$(triad "$t") || { echo "bench-decoder: no triad for $t threads in $profile" >&2; exit 2; }
+      nice -n 0 "$bin" run -m "$m" -w "$w" -p 128 -n "$decode" -t "$t" --pin --format json -q \
+        --weights-file "$wdir/$m.$w.seed1.bin" >"$tmp"
+      tok=$(json "$tmp" decode.tokens_per_s)
+      bpt=$(json "$tmp" decode.bytes_read_per_step)
+      pf=$(json "$tmp" prefill.flop_per_s)
+      awk -v m="$m" -v w="$w" -v t="$t" -v tok="$tok" -v bpt="$bpt" -v bw="$bw" -v pf="$pf" \
+        -v peak="$fp32" -v pt_threads="$pthreads" 'BEGIN {
+          dt = 0.70 * bw / bpt; pt = 0.55 * peak * t / pt_threads
+          printf "%-15s %-5s %3d | %9.2f %11.1f %9.1f %8.2f %5.0f%% | %11.1f %11.1f %5.0f%%\n",
+            m, w, t, tok, bpt / 1048576, bw / 1e9, dt, 100 * tok / dt, pf / 1e9, pt / 1e9,
+            100 * pf / pt }'
+    done
+  done
+done
+echo "ratio: measured / target (>= 100% meets issue 4's target); decode bytes read per token"
+echo "and prefill useful FLOPs are core/ op costs; triad and peak are the profile's measurements"
