@@ -513,12 +513,16 @@ void matmul_quantized(Isa isa, core::DType dtype, const float* x, const std::byt
   pool.parallel_for(0, m, 1, [&](std::int64_t i0, std::int64_t i1) {
     for (std::int64_t i = i0; i < i1; ++i) {
       std::byte* dst = act + static_cast<std::size_t>(i) * act_row;
-      if (fam.act_256)
-        quantize_act_q8k(isa, x + i * k, k, reinterpret_cast<BlockQ8K*>(dst));
-      else
-        quantize_act_q8(isa, x + i * k, k, reinterpret_cast<BlockQ8Act8*>(dst));
-      if (isa == Isa::kAvx512Vnni && dtype == core::DType::kQ4_0)
-        quant_detail::interleave_q4_0_acts(reinterpret_cast<BlockQ8Act8*>(dst), nb / 8);
+      if (fam.act_256) {
+        auto* blocks = reinterpret_cast<BlockQ8K*>(dst);
+        quantize_act_q8k(isa, x + i * k, k, blocks);
+        if (isa == Isa::kAvx512Vnni) quant_detail::interleave_q4_k_acts(blocks, nb);
+      } else {
+        auto* groups = reinterpret_cast<BlockQ8Act8*>(dst);
+        quantize_act_q8(isa, x + i * k, k, groups);
+        if (isa == Isa::kAvx512Vnni && dtype == core::DType::kQ4_0)
+          quant_detail::interleave_q4_0_acts(groups, nb / 8);
+      }
     }
   });
 

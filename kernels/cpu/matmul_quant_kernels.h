@@ -37,6 +37,9 @@ const VnniDots& vnni_dots();
 // Rewrites `count` groups in place (scales and sums stay); the blocks of a partial last group
 // keep the BlockQ8Act8 order. Portable code.
 void interleave_q4_0_acts(BlockQ8Act8* groups, std::int64_t count);
+// The q4_k VNNI kernel reads each 128 values of a BlockQ8K as sub-blocks (of 32) 0, 2, 1, 3;
+// rewrites the qs of `count` blocks in place (d and bsums stay). Portable code.
+void interleave_q4_k_acts(BlockQ8K* blocks, std::int64_t count);
 
 // The 8 six-bit scales (bytes 0..7) and mins (bytes 8..15) of a q4_k block, unpacked with
 // llama.cpp's mask trick; the same values as q4k_scale_min(j) for j = 0..7.

@@ -210,21 +210,31 @@ LLMSIZER_VNNI void dot_q4_0_vnni(const std::byte* wp, const void* const* acts, s
   dot_blocks<R, BlockQ4_0>(wp, acts, nb, out);
 }
 
-// One 64-value chunk c (sub-blocks 2c and 2c + 1) of a q4_k block for every row.
-template <int R, int C>
-LLMSIZER_VNNI inline void q4_k_chunk(const BlockQ4_K& w, __m512i scales16, const BlockQ8K* const* x,
-                                     __m512i* isum) {
-  // 16-bit scale of sub-block 2C in words 0..15, of 2C + 1 in words 16..31.
-  const __m512i sc = _mm512_permutexvar_epi16(
-      _mm512_inserti64x4(_mm512_set1_epi16(2 * C), _mm256_set1_epi16(2 * C + 1), 1), scales16);
-  const __m512i raw =
-      _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.qs + 32 * C)));
-  // Low nibbles = elements 64C..64C+31, high nibbles = 64C+32..64C+63.
-  const __m512i nib = _mm512_and_si512(
-      _mm512_srlv_epi64(raw, _mm512_setr_epi64(0, 0, 0, 0, 4, 4, 4, 4)), _mm512_set1_epi8(0x0F));
+// pshufb control: word J of each 128-bit lane in every word of lanes 0-1, word J2 in lanes 2-3.
+template <int J, int J2>
+LLMSIZER_VNNI inline __m512i spread_words() {
+  return _mm512_inserti64x4(_mm512_set1_epi16(static_cast<short>(0x0202 * J + 0x0100)),
+                            _mm256_set1_epi16(static_cast<short>(0x0202 * J2 + 0x0100)), 1);
+}
+
+// Sub-blocks 4P..4P+3 (128 values, 64 weight bytes) of a q4_k block for every row, against
+// the interleaved activation order (interleave_q4_k_acts): sub-blocks 4P, 4P+2, 4P+1, 4P+3.
+// `scales` holds the eight 16-bit sub-block scales in every 128-bit lane.
+template <int R, int P>
+LLMSIZER_VNNI inline void q4_k_half(const BlockQ4_K& w, __m512i scales, const BlockQ8K* const* x,
+                                    __m512i* isum) {
+  const __m512i raw = _mm512_loadu_si512(w.qs + 64 * P);
+  const __m512i low4 = _mm512_set1_epi8(0x0F);
+  // Low nibbles: sub-blocks 4P (bytes 0..31) and 4P+2; high nibbles: 4P+1 and 4P+3.
+  const __m512i lo = _mm512_and_si512(raw, low4);
+  const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), low4);
+  const __m512i sc_lo = _mm512_shuffle_epi8(scales, spread_words<4 * P, 4 * P + 2>());
+  const __m512i sc_hi = _mm512_shuffle_epi8(scales, spread_words<4 * P + 1, 4 * P + 3>());
   for (int r = 0; r < R; ++r) {
-    const __m512i p = _mm512_maddubs_epi16(nib, _mm512_loadu_si512(x[r]->qs + 64 * C));
-    isum[r] = _mm512_dpwssd_epi32(isum[r], p, sc);
+    const std::int8_t* q = x[r]->qs + 128 * P;
+    const __m512i plo = _mm512_maddubs_epi16(lo, _mm512_loadu_si512(q));
+    const __m512i phi = _mm512_maddubs_epi16(hi, _mm512_loadu_si512(q + 64));
+    isum[r] = _mm512_dpwssd_epi32(_mm512_dpwssd_epi32(isum[r], plo, sc_lo), phi, sc_hi);
   }
 }
 
@@ -234,44 +244,38 @@ LLMSIZER_VNNI void dot_q4_k_vnni(const std::byte* wp, const void* const* acts, s
   const auto* w = reinterpret_cast<const BlockQ4_K*>(wp);
   const BlockQ8K* a[R];
   __m512 acc[R];
-  __m128 accm[R];
+  __m256 accm[R];
   for (int r = 0; r < R; ++r) {
     a[r] = static_cast<const BlockQ8K*>(acts[r]);
     acc[r] = _mm512_setzero_ps();
-    accm[r] = _mm_setzero_ps();
+    accm[r] = _mm256_setzero_ps();
   }
   for (std::int64_t b = 0; b < nb; ++b) {
-    std::uint32_t sm[4];
+    alignas(16) std::uint32_t sm[4];
     q4k_unpack_scales(w[b].scales, sm);
-    // 16-bit scales (words 0..7) and mins (8..15).
-    const __m256i scales_mins =
-        _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sm)));
-    const __m128i mins = _mm256_extracti128_si256(scales_mins, 1);
-    const __m512i scales16 = _mm512_castsi256_si512(scales_mins);
+    const __m128i packed = _mm_load_si128(reinterpret_cast<const __m128i*>(sm));
+    // 16-bit scales in every 128-bit lane; mins twice each (one per 16-value bsum).
+    const __m512i scales = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(packed));
+    const __m256i mins = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(
+        packed, _mm_setr_epi8(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15)));
     const float d = _cvtsh_ss(w[b].d), dmin = _cvtsh_ss(w[b].dmin);
     const BlockQ8K* x[R];
     __m512i isum[R];
     for (int r = 0; r < R; ++r) {
       x[r] = a[r] + b;
       isum[r] = _mm512_setzero_si512();
-      // min_j * sum(q_x of sub-block j): bsums are per 16 values.
-      const auto* bs = reinterpret_cast<const __m128i*>(x[r]->bsums);
-      const __m128i q8s = _mm_hadd_epi16(_mm_loadu_si128(bs), _mm_loadu_si128(bs + 1));
-      accm[r] = _mm_fmadd_ps(_mm_set1_ps(dmin * x[r]->d),
-                             _mm_cvtepi32_ps(_mm_madd_epi16(mins, q8s)), accm[r]);
+      // min_j * sum(q_x of sub-block j), the bsums being per 16 values.
+      const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[r]->bsums));
+      accm[r] = _mm256_fmadd_ps(_mm256_set1_ps(dmin * x[r]->d),
+                                _mm256_cvtepi32_ps(_mm256_madd_epi16(mins, bs)), accm[r]);
     }
-    q4_k_chunk<R, 0>(w[b], scales16, x, isum);
-    q4_k_chunk<R, 1>(w[b], scales16, x, isum);
-    q4_k_chunk<R, 2>(w[b], scales16, x, isum);
-    q4_k_chunk<R, 3>(w[b], scales16, x, isum);
+    q4_k_half<R, 0>(w[b], scales, x, isum);
+    q4_k_half<R, 1>(w[b], scales, x, isum);
     for (int r = 0; r < R; ++r)
       acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[r]), _mm512_set1_ps(d * x[r]->d), acc[r]);
   }
-  for (int r = 0; r < R; ++r) {
-    __m128 m = _mm_add_ps(accm[r], _mm_movehl_ps(accm[r], accm[r]));
-    m = _mm_add_ss(m, _mm_movehdup_ps(m));
-    out[r] = hsum_ps(acc[r]) - _mm_cvtss_f32(m);
-  }
+  for (int r = 0; r < R; ++r)
+    out[r] = hsum_ps(_mm512_sub_ps(acc[r], _mm512_zextps256_ps512(accm[r])));
 }
 
 #undef LLMSIZER_VNNI
@@ -294,6 +298,18 @@ void interleave_q4_0_acts(BlockQ8Act8* groups, std::int64_t count) {
         std::memcpy(out + 128 * h + 16 * c, in[4 * h + c], 16);
         std::memcpy(out + 128 * h + 64 + 16 * c, in[4 * h + c] + 16, 16);
       }
+  }
+}
+
+void interleave_q4_k_acts(BlockQ8K* blocks, std::int64_t count) {
+  for (std::int64_t b = 0; b < count; ++b) {
+    std::int8_t in[kQKK];
+    std::memcpy(in, blocks[b].qs, sizeof in);
+    // Per 128 values: sub-blocks (of 32) 0, 2, 1, 3.
+    constexpr int kOrder[4] = {0, 2, 1, 3};
+    for (int half = 0; half < 2; ++half)
+      for (int i = 0; i < 4; ++i)
+        std::memcpy(blocks[b].qs + 128 * half + 32 * i, in + 128 * half + 32 * kOrder[i], 32);
   }
 }
 
