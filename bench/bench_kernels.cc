@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <random>
 #include <span>
@@ -53,6 +54,23 @@ std::vector<float> random_floats(std::size_t n, unsigned seed) {
   std::vector<float> v(n);
   for (auto& x : v) x = dist(rng);
   return v;
+}
+
+// Seconds on the clock the benchmarks report: with one thread the CPU time of the calling
+// thread (equal to wall time on an idle machine, and not stretched when other processes take
+// turns on the core), with more threads wall time.
+double clock_s(int threads) {
+  if (threads == 1) {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// One thread: benchmark CPU time; more: real time (see clock_s).
+benchmark::internal::Benchmark* timed(benchmark::internal::Benchmark* b, int threads) {
+  return threads == 1 ? b : b->UseRealTime();
 }
 
 void set_flops(benchmark::State& state, double flops) {
@@ -191,11 +209,10 @@ double triad_bytes_per_s(int threads) {
   std::vector<double> a(static_cast<std::size_t>(n)), b(a.size(), 2.0), c(a.size(), 0.5);
   double best = 0;
   for (int rep = 0; rep < 5; ++rep) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const double t0 = clock_s(threads);
     triad_pass(pool, threads, a, b, c);
     benchmark::DoNotOptimize(a.data());
-    const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
-    best = std::max(best, 24.0 * static_cast<double>(n) / dt.count());
+    best = std::max(best, 24.0 * static_cast<double>(n) / (clock_s(threads) - t0));
   }
   return cached[threads] = best;
 }
@@ -210,11 +227,11 @@ double fp32_peak_flop_per_s(int threads) {
   float sink[64] = {};
   double best = 0;
   for (int rep = 0; rep < 5; ++rep) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const double t0 = clock_s(threads);
     pool.run([&](int t) { sink[t] = fma_chains(kIters); });
     benchmark::DoNotOptimize(sink);
-    const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
-    best = std::max(best, static_cast<double>(threads) * kIters * 12 * 8 * 2 / dt.count());
+    best = std::max(best,
+                    static_cast<double>(threads) * kIters * 12 * 8 * 2 / (clock_s(threads) - t0));
   }
   return cached[threads] = best;
 #else
@@ -225,10 +242,11 @@ double fp32_peak_flop_per_s(int threads) {
 
 // ---- quantized matvec (decode): weights well past the last-level cache --------------------
 
-// Rows n x depth k; the weights are repeated in enough copies (at least 128 MiB in all, 4x
-// the development machine's LLC) that each call reads its copy from memory, as a decoder's
-// successive layers do. Counters: weight bytes/s (bytes as stored) and that rate as a
-// percentage of the triad measured in this run with the same thread count.
+// Rows n x depth k x threads x MiB; the weights are repeated in enough copies (at least that
+// many MiB in all; 128 = 4x the development machine's LLC) that each call reads its copy from
+// memory, as a decoder's successive layers do. Counters: weight bytes/s (bytes as stored) and
+// that rate as a percentage of the triad measured in this run with the same thread count.
+// With 0 MiB the one copy stays in cache: the kernel's compute ceiling (no triad ratio).
 void BM_matvec(benchmark::State& state, core::DType dtype, Isa isa) {
   const std::int64_t n = state.range(0), k = state.range(1);
   const int threads = static_cast<int>(state.range(2));
@@ -243,8 +261,9 @@ void BM_matvec(benchmark::State& state, core::DType dtype, Isa isa) {
   const auto w_tile = random_floats(static_cast<std::size_t>(tile_rows * k), 3);
   const auto tile = kernels::reference::quantize(dtype, w_tile, tile_rows, k);
   const std::size_t matrix_bytes = tile.size() * static_cast<std::size_t>(n / tile_rows);
+  const auto min_bytes = static_cast<std::size_t>(state.range(3)) << 20;
   const std::size_t copies =
-      std::max<std::size_t>(1, ((128u << 20) + matrix_bytes - 1) / matrix_bytes);
+      std::max<std::size_t>(1, (min_bytes + matrix_bytes - 1) / matrix_bytes);
   std::vector<std::byte> stored(matrix_bytes * copies);
   for (std::size_t off = 0; off < stored.size(); off += tile.size())
     std::copy(tile.begin(), tile.end(), stored.begin() + static_cast<std::ptrdiff_t>(off));
@@ -254,19 +273,24 @@ void BM_matvec(benchmark::State& state, core::DType dtype, Isa isa) {
   const auto x = random_floats(static_cast<std::size_t>(k), 4);
   std::vector<float> y(static_cast<std::size_t>(n));
   kernels::cpu::Workspace ws;
-  const double triad = triad_bytes_per_s(threads);
+  const double triad = state.range(3) > 0 ? triad_bytes_per_s(threads) : 0.0;
   std::size_t next = 0;
+  const double t0 = clock_s(threads);
   for (auto _ : state) {
     kernels::cpu::matmul(isa, {x, &weights[next], y, 1}, pool, ws);
     next = next + 1 == copies ? 0 : next + 1;
     benchmark::DoNotOptimize(y.data());
   }
+  const double elapsed = clock_s(threads) - t0;
   const auto bytes = static_cast<double>(weights[0].bytes());
   state.counters["weight_bytes_per_s"] =
       benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["pct_of_triad"] =
-      benchmark::Counter(100.0 * bytes / triad, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["triad_bytes_per_s"] = triad;
+  if (min_bytes > 0) {
+    // The loop's own time on the reported clock, so the ratio prints as a plain %.
+    state.counters["pct_of_triad"] =
+        100.0 * bytes * static_cast<double>(state.iterations()) / elapsed / triad;
+    state.counters["triad_bytes_per_s"] = triad;
+  }
   set_flops(state, core::matmul_cost(1, k, n, dtype, core::DType::kF32).flops);
 }
 
@@ -289,15 +313,17 @@ void BM_matmul(benchmark::State& state, core::DType dtype, Isa isa) {
   std::vector<float> y(static_cast<std::size_t>(m * n));
   kernels::cpu::Workspace ws;
   const double peak = fp32_peak_flop_per_s(threads);
+  const double t0 = clock_s(threads);
   for (auto _ : state) {
     kernels::cpu::matmul(isa, {x, &weights, y, m}, pool, ws);
     benchmark::DoNotOptimize(y.data());
   }
+  const double elapsed = clock_s(threads) - t0;
   const double flops = core::matmul_cost(m, k, n, dtype, core::DType::kF32).flops;
   set_flops(state, flops);
   if (peak > 0) {
     state.counters["pct_of_fp32_peak"] =
-        benchmark::Counter(100.0 * flops / peak, benchmark::Counter::kIsIterationInvariantRate);
+        100.0 * flops * static_cast<double>(state.iterations()) / elapsed / peak;
     state.counters["fp32_peak_flop_per_s"] = peak;
   }
 }
@@ -339,16 +365,27 @@ void register_all() {
              {std::pair<std::int64_t, std::int64_t>{16384, 8192}, {11008, 4096}, {4096, 11008}}) {
           const std::string name =
               std::string("matvec_") + dname + "_" + std::string(kernels::cpu::isa_name(isa));
-          benchmark::RegisterBenchmark(name.c_str(), BM_matvec, dtype, isa)
-              ->Args({n, k, th})
-              ->Unit(benchmark::kMillisecond)
-              ->UseRealTime();
+          timed(benchmark::RegisterBenchmark(name.c_str(), BM_matvec, dtype, isa)
+                    ->Args({n, k, th, 128})
+                    ->Unit(benchmark::kMillisecond),
+                th);
         }
-    benchmark::RegisterBenchmark("matvec_f32", BM_matvec, core::DType::kF32,
-                                 kernels::cpu::best_isa())
-        ->Args({4096, 8192, th})
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
+    // In cache (256 x 4096: 576 KiB of q4_0, 1.1 MiB of q8_0), one thread, CPU time: what
+    // the kernel can consume when memory is not the limit.
+    if (th == 1)
+      for (auto isa : isas)
+        for (auto [dname, dtype] : quant) {
+          const std::string name = std::string("matvec_incache_") + dname + "_" +
+                                   std::string(kernels::cpu::isa_name(isa));
+          benchmark::RegisterBenchmark(name.c_str(), BM_matvec, dtype, isa)
+              ->Args({256, 4096, 1, 0})
+              ->Unit(benchmark::kMicrosecond);
+        }
+    timed(benchmark::RegisterBenchmark("matvec_f32", BM_matvec, core::DType::kF32,
+                                       kernels::cpu::best_isa())
+              ->Args({4096, 8192, th, 128})
+              ->Unit(benchmark::kMillisecond),
+          th);
     // Prefill: m tokens x depth k x rows n; TinyLlama (2048, 5632) and Llama-2-7B (4096, 11008)
     // projections, m = 128 and 512.
     const std::int64_t prefill[][3] = {{128, 2048, 2048},  {128, 2048, 5632},  {128, 4096, 4096},
@@ -358,16 +395,16 @@ void register_all() {
         for (const auto& s : prefill) {
           const std::string name =
               std::string("matmul_") + dname + "_" + std::string(kernels::cpu::isa_name(isa));
-          benchmark::RegisterBenchmark(name.c_str(), BM_matmul, dtype, isa)
-              ->Args({s[0], s[1], s[2], th})
-              ->Unit(benchmark::kMillisecond)
-              ->UseRealTime();
+          timed(benchmark::RegisterBenchmark(name.c_str(), BM_matmul, dtype, isa)
+                    ->Args({s[0], s[1], s[2], th})
+                    ->Unit(benchmark::kMillisecond),
+                th);
         }
-    benchmark::RegisterBenchmark("matmul_f32", BM_matmul, core::DType::kF32,
-                                 kernels::cpu::best_isa())
-        ->Args({128, 4096, 4096, th})
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime();
+    timed(benchmark::RegisterBenchmark("matmul_f32", BM_matmul, core::DType::kF32,
+                                       kernels::cpu::best_isa())
+              ->Args({128, 4096, 4096, th})
+              ->Unit(benchmark::kMillisecond),
+          th);
   }
 }
 
