@@ -5,6 +5,7 @@
 // is removed through the activation block sums s = d_x * sum(q_x). q4_k: 64 values per
 // vector, maddubs + vpdpwssd with the 6-bit sub-block scales. Each unpacked weight vector
 // serves R activation rows (R = 1 for matvec, up to 8 for prefill).
+#include <cstddef>
 #include <cstring>
 #include <type_traits>
 
@@ -210,6 +211,20 @@ LLMSIZER_VNNI void dot_q4_0_vnni(const std::byte* wp, const void* const* acts, s
   dot_blocks<R, BlockQ4_0>(wp, acts, nb, out);
 }
 
+// q4k_unpack_scales in one vector: bytes 0..7 the 6-bit scales, 8..15 the mins of a block.
+// The block's first 16 bytes are (d, dmin) and the 12 packed bytes u0, u1, u2 (32-bit lanes).
+LLMSIZER_VNNI inline __m128i q4k_scales_mins(const BlockQ4_K* w) {
+  static_assert(offsetof(BlockQ4_K, scales) == 4);
+  const __m128i u = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w));
+  // a = (u0, u2, u1, u2 >> 4); b = (u0, u0, u1, u1) >> 2, for the high bits (bits 6-7 -> 4-5).
+  const __m128i a =
+      _mm_srlv_epi32(_mm_shuffle_epi32(u, _MM_SHUFFLE(3, 2, 3, 1)), _mm_setr_epi32(0, 0, 0, 4));
+  const __m128i b = _mm_srli_epi32(_mm_shuffle_epi32(u, _MM_SHUFFLE(2, 2, 1, 1)), 2);
+  const __m128i lo =
+      _mm_and_si128(a, _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+  return _mm_or_si128(lo, _mm_and_si128(b, _mm_setr_epi32(0, 0x30303030, 0, 0x30303030)));
+}
+
 // pshufb control: word J of each 128-bit lane in every word of lanes 0-1, word J2 in lanes 2-3.
 template <int J, int J2>
 LLMSIZER_VNNI inline __m512i spread_words() {
@@ -251,9 +266,7 @@ LLMSIZER_VNNI void dot_q4_k_vnni(const std::byte* wp, const void* const* acts, s
     accm[r] = _mm256_setzero_ps();
   }
   for (std::int64_t b = 0; b < nb; ++b) {
-    alignas(16) std::uint32_t sm[4];
-    q4k_unpack_scales(w[b].scales, sm);
-    const __m128i packed = _mm_load_si128(reinterpret_cast<const __m128i*>(sm));
+    const __m128i packed = q4k_scales_mins(&w[b]);
     // 16-bit scales in every 128-bit lane; mins twice each (one per 16-value bsum).
     const __m512i scales = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(packed));
     const __m256i mins = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(
