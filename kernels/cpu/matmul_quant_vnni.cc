@@ -1,10 +1,11 @@
 // matmul_quant_vnni.cc — AVX-512 VNNI dot products for the quantized matmul (q8_0, q4_0,
 // q4_k weights against 8-bit activation blocks; see matmul_quant_kernels.h for the contract).
-// q8_0/q4_0: two 32-value blocks per 512-bit vector, one vpdpbusd (u8 x s8 -> s32) each, f32
-// scale per block; weights are made unsigned (q8_0: + 128, q4_0: raw nibbles) and the offset
-// is removed through the activation block sums s = d_x * sum(q_x). q4_k: 64 values per
-// vector, maddubs + vpdpwssd with the 6-bit sub-block scales. Each unpacked weight vector
-// serves R activation rows (R = 1 for matvec, up to 8 for prefill).
+// vpdpbusd (u8 x s8, four products summed into s32) on 512-bit vectors, an f32 scale per
+// block: q8_0 two blocks per vector, weights made unsigned (+ 128); q4_0 four blocks per
+// vector pair (low / high nibbles, unsigned) against re-ordered activations; both remove the
+// weight offset through the activation block sums s = d_x * sum(q_x). q4_k: 128 values per
+// 64-byte load, maddubs + vpdpwssd with the 6-bit sub-block scales, activations re-ordered to
+// match. Each unpacked weight vector serves R activation rows (1 for matvec, up to 8).
 #include <cstddef>
 #include <cstring>
 #include <type_traits>
