@@ -1,13 +1,19 @@
 // bench_kernels.cc — speed of the CPU kernels on this host: f32 GEMM at 2048^3 (and, in the
 // bench_kernels_openblas build, OpenBLAS sgemm side by side), the FMA peak, q4_0/q8_0/q4_k
 // matvec with weights larger than the last-level cache (bytes/s counting the quantized
-// weight bytes) and a STREAM-style triad measured in the same program.
+// weight bytes, and % of a triad measured in the same program) and prefill-sized quantized
+// matmuls (useful FLOP/s and % of the FP32 FMA peak measured in the same program), each in
+// the best instruction set here and in AVX2.
 // Thread count: all cores (hwloc) unless LLMSIZER_BENCH_THREADS is set.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -48,6 +54,23 @@ std::vector<float> random_floats(std::size_t n, unsigned seed) {
   std::vector<float> v(n);
   for (auto& x : v) x = dist(rng);
   return v;
+}
+
+// Seconds on the clock the benchmarks report: with one thread the CPU time of the calling
+// thread (equal to wall time on an idle machine, and not stretched when other processes take
+// turns on the core), with more threads wall time.
+double clock_s(int threads) {
+  if (threads == 1) {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// One thread: benchmark CPU time; more: real time (see clock_s).
+benchmark::internal::Benchmark* timed(benchmark::internal::Benchmark* b, int threads) {
+  return threads == 1 ? b : b->UseRealTime();
 }
 
 void set_flops(benchmark::State& state, double flops) {
@@ -138,6 +161,20 @@ void BM_fma_peak_avx2(benchmark::State& state) {
 
 // ---- memory bandwidth: STREAM triad a = b + s * c ------------------------------------------
 
+// a = b + 3 c, each thread over its contiguous share.
+void triad_pass(kernels::cpu::ThreadPool& pool, int threads, std::vector<double>& a,
+                const std::vector<double>& b, const std::vector<double>& c) {
+  const auto n = static_cast<std::int64_t>(a.size());
+  pool.run([&](int t) {
+    const std::int64_t per = n / threads;
+    const std::int64_t lo = t * per, hi = t == threads - 1 ? n : lo + per;
+    double* __restrict pa = a.data();
+    const double* __restrict pb = b.data();
+    const double* __restrict pc = c.data();
+    for (std::int64_t i = lo; i < hi; ++i) pa[i] = pb[i] + 3.0 * pc[i];
+  });
+}
+
 void BM_triad(benchmark::State& state) {
   const std::int64_t n = state.range(0);
   const int threads = static_cast<int>(state.range(1));
@@ -151,16 +188,8 @@ void BM_triad(benchmark::State& state) {
       c[static_cast<std::size_t>(i)] = 0.5;
     }
   });
-  const double scalar = 3.0;
   for (auto _ : state) {
-    pool.run([&](int t) {
-      const std::int64_t per = n / threads;
-      const std::int64_t lo = t * per, hi = t == threads - 1 ? n : lo + per;
-      double* __restrict pa = a.data();
-      const double* __restrict pb = b.data();
-      const double* __restrict pc = c.data();
-      for (std::int64_t i = lo; i < hi; ++i) pa[i] = pb[i] + scalar * pc[i];
-    });
+    triad_pass(pool, threads, a, b, c);
     benchmark::DoNotOptimize(a.data());
     benchmark::ClobberMemory();
   }
@@ -168,38 +197,114 @@ void BM_triad(benchmark::State& state) {
                                                      benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// ---- reference rates for the ratio counters, measured once per thread count in this run ----
+
+// Best of five STREAM triads over 3 x 64 MiB of doubles (6x the development machine's LLC),
+// in bytes/s counting 24 B per element.
+double triad_bytes_per_s(int threads) {
+  static double cached[65] = {};
+  if (cached[threads] > 0) return cached[threads];
+  auto& pool = pool_of(threads);
+  const std::int64_t n = 8 << 20;
+  std::vector<double> a(static_cast<std::size_t>(n)), b(a.size(), 2.0), c(a.size(), 0.5);
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    const double t0 = clock_s(threads);
+    triad_pass(pool, threads, a, b, c);
+    benchmark::DoNotOptimize(a.data());
+    best = std::max(best, 24.0 * static_cast<double>(n) / (clock_s(threads) - t0));
+  }
+  return cached[threads] = best;
+}
+
+// Best of five runs of the FMA-chain kernel: FP32 FLOP/s with every thread busy.
+double fp32_peak_flop_per_s(int threads) {
+  static double cached[65] = {};
+  if (cached[threads] > 0) return cached[threads];
+#if defined(__x86_64__)
+  constexpr std::int64_t kIters = 1 << 22;
+  auto& pool = pool_of(threads);
+  float sink[64] = {};
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    const double t0 = clock_s(threads);
+    pool.run([&](int t) { sink[t] = fma_chains(kIters); });
+    benchmark::DoNotOptimize(sink);
+    best = std::max(best,
+                    static_cast<double>(threads) * kIters * 12 * 8 * 2 / (clock_s(threads) - t0));
+  }
+  return cached[threads] = best;
+#else
+  (void)threads;
+  return 0;
+#endif
+}
+
 // ---- quantized matvec (decode): weights well past the last-level cache --------------------
 
-void BM_matvec(benchmark::State& state, core::DType dtype) {
+// Rows n x depth k x threads x MiB; the weights are repeated in enough copies (at least that
+// many MiB in all; 128 = 4x the development machine's LLC) that each call reads its copy from
+// memory, as a decoder's successive layers do. Counters: weight bytes/s (bytes as stored) and
+// that rate as a percentage of the triad measured in this run with the same thread count.
+// With 0 MiB the one copy stays in cache: the kernel's compute ceiling (no triad ratio).
+void BM_matvec(benchmark::State& state, core::DType dtype, Isa isa) {
   const std::int64_t n = state.range(0), k = state.range(1);
   const int threads = static_cast<int>(state.range(2));
+  if (!kernels::cpu::isa_supported(isa)) {
+    state.SkipWithError("instruction set not supported on this host");
+    return;
+  }
   auto& pool = pool_of(threads);
-  // Random weights quantized one row at a time and tiled: the values do not matter, the bytes
-  // do; generating a full random matrix would dominate the run time.
+  // Random weights quantized one tile of rows at a time and repeated: the values do not
+  // matter, the bytes do; generating a full random matrix would dominate the run time.
   const std::int64_t tile_rows = 64;
   const auto w_tile = random_floats(static_cast<std::size_t>(tile_rows * k), 3);
   const auto tile = kernels::reference::quantize(dtype, w_tile, tile_rows, k);
-  std::vector<std::byte> stored(tile.size() * static_cast<std::size_t>(n / tile_rows));
+  const std::size_t matrix_bytes = tile.size() * static_cast<std::size_t>(n / tile_rows);
+  const auto min_bytes = static_cast<std::size_t>(state.range(3)) << 20;
+  const std::size_t copies =
+      std::max<std::size_t>(1, (min_bytes + matrix_bytes - 1) / matrix_bytes);
+  std::vector<std::byte> stored(matrix_bytes * copies);
   for (std::size_t off = 0; off < stored.size(); off += tile.size())
     std::copy(tile.begin(), tile.end(), stored.begin() + static_cast<std::ptrdiff_t>(off));
-  const kernels::cpu::MatmulWeights weights(dtype, n, k, stored);
+  std::vector<kernels::cpu::MatmulWeights> weights;
+  for (std::size_t c = 0; c < copies; ++c)
+    weights.emplace_back(dtype, n, k, std::span(stored).subspan(c * matrix_bytes, matrix_bytes));
   const auto x = random_floats(static_cast<std::size_t>(k), 4);
   std::vector<float> y(static_cast<std::size_t>(n));
   kernels::cpu::Workspace ws;
+  const double triad = state.range(3) > 0 ? triad_bytes_per_s(threads) : 0.0;
+  std::size_t next = 0;
+  const double t0 = clock_s(threads);
   for (auto _ : state) {
-    kernels::cpu::matmul(kernels::cpu::best_isa(), {x, &weights, y, 1}, pool, ws);
+    kernels::cpu::matmul(isa, {x, &weights[next], y, 1}, pool, ws);
+    next = next + 1 == copies ? 0 : next + 1;
     benchmark::DoNotOptimize(y.data());
   }
-  state.counters["weight_bytes_per_s"] = benchmark::Counter(
-      static_cast<double>(weights.bytes()), benchmark::Counter::kIsIterationInvariantRate);
+  const double elapsed = clock_s(threads) - t0;
+  const auto bytes = static_cast<double>(weights[0].bytes());
+  state.counters["weight_bytes_per_s"] =
+      benchmark::Counter(bytes, benchmark::Counter::kIsIterationInvariantRate);
+  if (min_bytes > 0) {
+    // The loop's own time on the reported clock, so the ratio prints as a plain %.
+    state.counters["pct_of_triad"] =
+        100.0 * bytes * static_cast<double>(state.iterations()) / elapsed / triad;
+    state.counters["triad_bytes_per_s"] = triad;
+  }
   set_flops(state, core::matmul_cost(1, k, n, dtype, core::DType::kF32).flops);
 }
 
-// ---- prefill-sized matmul (m = 128 tokens) in each weight dtype ---------------------------
+// ---- prefill-sized matmul (m tokens) in each weight dtype ---------------------------------
 
-void BM_matmul(benchmark::State& state, core::DType dtype) {
+// Counters: useful FLOP/s (2 m k n) and that rate as a percentage of the FP32 FMA peak
+// measured in this run with the same thread count.
+void BM_matmul(benchmark::State& state, core::DType dtype, Isa isa) {
   const std::int64_t m = state.range(0), k = state.range(1), n = state.range(2);
   const int threads = static_cast<int>(state.range(3));
+  if (!kernels::cpu::isa_supported(isa)) {
+    state.SkipWithError("instruction set not supported on this host");
+    return;
+  }
   auto& pool = pool_of(threads);
   const auto w = random_floats(static_cast<std::size_t>(n * k), 3);
   const auto stored = kernels::reference::quantize(dtype, w, n, k);
@@ -207,11 +312,20 @@ void BM_matmul(benchmark::State& state, core::DType dtype) {
   const auto x = random_floats(static_cast<std::size_t>(m * k), 4);
   std::vector<float> y(static_cast<std::size_t>(m * n));
   kernels::cpu::Workspace ws;
+  const double peak = fp32_peak_flop_per_s(threads);
+  const double t0 = clock_s(threads);
   for (auto _ : state) {
-    kernels::cpu::matmul(kernels::cpu::best_isa(), {x, &weights, y, m}, pool, ws);
+    kernels::cpu::matmul(isa, {x, &weights, y, m}, pool, ws);
     benchmark::DoNotOptimize(y.data());
   }
-  set_flops(state, core::matmul_cost(m, k, n, dtype, core::DType::kF32).flops);
+  const double elapsed = clock_s(threads) - t0;
+  const double flops = core::matmul_cost(m, k, n, dtype, core::DType::kF32).flops;
+  set_flops(state, flops);
+  if (peak > 0) {
+    state.counters["pct_of_fp32_peak"] =
+        100.0 * flops * static_cast<double>(state.iterations()) / elapsed / peak;
+    state.counters["fp32_peak_flop_per_s"] = peak;
+  }
 }
 
 void register_all() {
@@ -237,33 +351,60 @@ void register_all() {
         ->Args({32 << 20, th})
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
-    // 8192 x 8192: q4_0 36 MiB, q8_0 68 MiB, q4_k 36 MiB; 16384 rows doubles them.
-    for (std::int64_t n : {16384}) {
-      benchmark::RegisterBenchmark("matvec_q4_0", BM_matvec, core::DType::kQ4_0)
-          ->Args({n, 8192, th})
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime();
-      benchmark::RegisterBenchmark("matvec_q8_0", BM_matvec, core::DType::kQ8_0)
-          ->Args({n, 8192, th})
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime();
-      benchmark::RegisterBenchmark("matvec_q4_k", BM_matvec, core::DType::kQ4_K)
-          ->Args({n, 8192, th})
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime();
-      benchmark::RegisterBenchmark("matvec_f32", BM_matvec, core::DType::kF32)
-          ->Args({n / 4, 8192, th})
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime();
-    }
-    for (auto [name, dtype] :
-         {std::pair{"matmul_f32", core::DType::kF32}, std::pair{"matmul_q8_0", core::DType::kQ8_0},
-          std::pair{"matmul_q4_0", core::DType::kQ4_0},
-          std::pair{"matmul_q4_k", core::DType::kQ4_K}})
-      benchmark::RegisterBenchmark(name, BM_matmul, dtype)
-          ->Args({128, 4096, 4096, th})
-          ->Unit(benchmark::kMillisecond)
-          ->UseRealTime();
+    // Instruction sets: the best one here and, where that is not AVX2, AVX2 beside it.
+    std::vector<Isa> isas = {kernels::cpu::best_isa()};
+    if (isas[0] != Isa::kAvx2 && kernels::cpu::isa_supported(Isa::kAvx2))
+      isas.push_back(Isa::kAvx2);
+    const std::pair<const char*, core::DType> quant[] = {
+        {"q4_0", core::DType::kQ4_0}, {"q8_0", core::DType::kQ8_0}, {"q4_k", core::DType::kQ4_K}};
+    // Matvec: 16384 x 8192 (q4_0 72 MiB, q8_0 136 MiB) and the Llama-2-7B FFN shapes
+    // (11008 x 4096 up/gate, 4096 x 11008 down), rows x depth.
+    for (auto isa : isas)
+      for (auto [dname, dtype] : quant)
+        for (auto [n, k] :
+             {std::pair<std::int64_t, std::int64_t>{16384, 8192}, {11008, 4096}, {4096, 11008}}) {
+          const std::string name =
+              std::string("matvec_") + dname + "_" + std::string(kernels::cpu::isa_name(isa));
+          timed(benchmark::RegisterBenchmark(name.c_str(), BM_matvec, dtype, isa)
+                    ->Args({n, k, th, 128})
+                    ->Unit(benchmark::kMillisecond),
+                th);
+        }
+    // In cache (256 x 4096: 576 KiB of q4_0, 1.1 MiB of q8_0), one thread, CPU time: what
+    // the kernel can consume when memory is not the limit.
+    if (th == 1)
+      for (auto isa : isas)
+        for (auto [dname, dtype] : quant) {
+          const std::string name = std::string("matvec_incache_") + dname + "_" +
+                                   std::string(kernels::cpu::isa_name(isa));
+          benchmark::RegisterBenchmark(name.c_str(), BM_matvec, dtype, isa)
+              ->Args({256, 4096, 1, 0})
+              ->Unit(benchmark::kMicrosecond);
+        }
+    timed(benchmark::RegisterBenchmark("matvec_f32", BM_matvec, core::DType::kF32,
+                                       kernels::cpu::best_isa())
+              ->Args({4096, 8192, th, 128})
+              ->Unit(benchmark::kMillisecond),
+          th);
+    // Prefill: m tokens x depth k x rows n; TinyLlama (2048, 5632) and Llama-2-7B (4096, 11008)
+    // projections, m = 128 and 512.
+    const std::int64_t prefill[][3] = {{128, 2048, 2048},  {128, 2048, 5632},  {128, 4096, 4096},
+                                       {128, 4096, 11008}, {128, 11008, 4096}, {512, 4096, 4096}};
+    for (auto isa : isas)
+      for (auto [dname, dtype] : quant)
+        for (const auto& s : prefill) {
+          const std::string name =
+              std::string("matmul_") + dname + "_" + std::string(kernels::cpu::isa_name(isa));
+          timed(benchmark::RegisterBenchmark(name.c_str(), BM_matmul, dtype, isa)
+                    ->Args({s[0], s[1], s[2], th})
+                    ->Unit(benchmark::kMillisecond),
+                th);
+        }
+    timed(benchmark::RegisterBenchmark("matmul_f32", BM_matmul, core::DType::kF32,
+                                       kernels::cpu::best_isa())
+              ->Args({128, 4096, 4096, th})
+              ->Unit(benchmark::kMillisecond),
+          th);
   }
 }
 

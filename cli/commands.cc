@@ -215,6 +215,7 @@ int run_estimate(const GlobalOptions& g, const EstimateOptions& o) {
   req.efficiency = dep->efficiency;
   req.explain = o.explain;
   req.measured = dep->measured.get();
+  req.error_band = find_error_band(g.profiles, req.measured != nullptr);
   for (const auto& problem : estimator::check_request(req)) d.error(kCmdLine, "", problem);
   if (d.has_errors()) return fail(d);
 

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/units.h"
+#include "schema/validation_results.h"
 
 namespace llmsizer::cli {
 
@@ -145,6 +146,25 @@ std::optional<Deployment> resolve_deployment(const GlobalOptions& g, const Deplo
   dep.model = std::move(*model);
   dep.hardware = std::move(*hw);
   return dep;
+}
+
+std::optional<estimator::ErrorBand> find_error_band(const std::string& profiles_dir,
+                                                    bool measured) {
+  namespace fs = std::filesystem;
+  const std::string prefix = measured ? "validate-" : "accuracy-";
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(profiles_dir) / "validation", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) == 0 && e.path().extension() == ".json") files.push_back(e.path());
+  }
+  if (files.empty()) return std::nullopt;
+  std::sort(files.begin(), files.end());
+  core::Diagnostics ignore;
+  auto r = schema::load_validation_results(files.back().string(), ignore);
+  if (!r || r->samples.empty()) return std::nullopt;
+  r->file = fs::path(r->file).lexically_relative(fs::path(profiles_dir).parent_path()).string();
+  return estimator::error_band(*r, measured ? "measured" : "datasheet");
 }
 
 std::optional<std::string> newest_host_profile(const std::string& profiles_dir,

@@ -14,6 +14,7 @@
 #include "core/diagnostics.h"
 #include "core/dtype.h"
 #include "core/weight_scheme.h"
+#include "estimator/error_band.h"
 #include "estimator/measured_time.h"
 #include "estimator/memory.h"
 #include "estimator/time_model.h"
@@ -57,6 +58,12 @@ std::optional<Deployment> resolve_deployment(const GlobalOptions& g, const Deplo
 void add_deployment_options(CLI::App* app, DeploymentOptions& o);
 // --profile, --threads, --calibrate (estimate, validate); call after add_deployment_options.
 void add_profile_options(CLI::App* app, DeploymentOptions& o);
+
+// The expected error of an estimate on this basis: error_band() of the newest committed
+// results under <profiles>/validation/ — validate-*.json (the self-validation matrix) for a
+// measured profile, accuracy-*.json (published measurements) for a datasheet. nullopt when
+// there are none (the report then carries no band).
+std::optional<estimator::ErrorBand> find_error_band(const std::string& profiles_dir, bool measured);
 
 // The newest hardware profile of this host (context.host == this host name) under
 // <profiles>/measured/, or nullopt with an error naming what was searched.

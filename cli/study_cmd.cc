@@ -21,7 +21,9 @@
 #include "cli/deployment.h"
 #include "cli/output.h"
 #include "core/units.h"
+#include "estimator/measured_time.h"
 #include "estimator/study.h"
+#include "schema/hardware_profile.h"
 #include "schema/pricing.h"
 #include "schema/svg_chart.h"
 #include "schema/text_writer.h"
@@ -141,13 +143,38 @@ std::string chart_path_name(const std::string& c) {
 
 }  // namespace
 
+// Hardware values "measured:<profile id or path>" in a study stand for a measured hardware
+// profile (<profiles>/measured/<id>.yaml, or the path), timed from its kernel tables.
+static estimator::MeasuredHardware load_measured_hardware(const schema::StudySpec& spec,
+                                                          const std::string& profiles_dir,
+                                                          schema::Catalog& cat,
+                                                          core::Diagnostics& d) {
+  estimator::MeasuredHardware out;
+  for (const auto* v : estimator::measured_hardware_refs(spec)) {
+    const std::string ref = v->text.substr(estimator::kMeasuredHardwarePrefix.size());
+    const bool is_path = ref.find('/') != std::string::npos || ref.ends_with(".yaml");
+    const std::string path = is_path ? ref : profiles_dir + "/measured/" + ref + ".yaml";
+    if (!fs::exists(path)) {
+      d.error(v->where, "hardware",
+              fmt::format("'{}': no measured profile {} (run llmsizer profile --out {})", v->text,
+                          path, path));
+      continue;
+    }
+    if (auto p = schema::load_hardware_profile_yaml(path, d))
+      estimator::add_measured_hardware(v->text, *p, cat, out);
+  }
+  return out;
+}
+
 int run_study(const GlobalOptions& g, const StudyOptions& o) {
   core::Diagnostics d;
   auto spec = schema::load_study(o.file, d);
   auto cat = catalog(g, d);
   auto prices = schema::load_price_catalog(g.profiles, d);
   if (!spec || !cat || !prices) return fail(d);
-  auto study = estimator::Study::prepare(*spec, *cat, *prices, d);
+  auto measured = load_measured_hardware(*spec, g.profiles, *cat, d);
+  if (d.has_errors()) return fail(d);
+  auto study = estimator::Study::prepare(*spec, *cat, *prices, d, std::move(measured));
   if (!study) return fail(d);
   std::uint64_t shard_i = 0, shard_n = 1;
   if (!o.shard.empty()) {

@@ -172,6 +172,12 @@ schema::EstimateReport estimate(const EstimateRequest& r) {
   } else {
     p.time_basis = "datasheet";
   }
+  if (r.error_band) {
+    const auto& b = *r.error_band;
+    p.error_band = schema::ReportErrorBand{
+        b.basis,  b.quantile, b.prefill.value_or(-1), b.decode.value_or(-1), b.memory.value_or(-1),
+        b.points, b.source};
+  }
   if (devices > r.par.devices())
     rep.notes.push_back(
         fmt::format("{} data-parallel replicas of tp={} x pp={}; memory is per "

@@ -10,6 +10,7 @@
 
 #include "core/dtype.h"
 #include "core/weight_scheme.h"
+#include "estimator/error_band.h"
 #include "estimator/memory.h"
 #include "estimator/performance.h"
 #include "schema/estimate_report.h"
@@ -35,6 +36,8 @@ struct EstimateRequest {
   bool explain = false;  // fill report.perf.ops with the per-op tables
   // Time ops from this measured profile (hardware should be hardware_from_profile() of it).
   const MeasuredTimeModel* measured = nullptr;
+  // Attached to the report as its expected error (error_band() of the basis' results).
+  std::optional<ErrorBand> error_band;
 };
 
 // Input problems a caller must reject before estimate() (layout, counts, lengths).

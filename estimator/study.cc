@@ -276,13 +276,37 @@ const std::vector<std::string>& study_keys(const std::string& e) {
   return kCompare;
 }
 
+std::vector<const schema::StudyValue*> measured_hardware_refs(const schema::StudySpec& spec) {
+  std::vector<const schema::StudyValue*> out;
+  for (const auto* axes : {&spec.base, &spec.grid, &spec.zip})
+    for (const auto& a : *axes)
+      if (a.key == "hardware")
+        for (const auto& v : a.values)
+          if (v.text.rfind(kMeasuredHardwarePrefix, 0) == 0 &&
+              std::none_of(out.begin(), out.end(),
+                           [&](const schema::StudyValue* o) { return o->text == v.text; }))
+            out.push_back(&v);
+  return out;
+}
+
+void add_measured_hardware(const std::string& name, const schema::HardwareProfile& p,
+                           schema::Catalog& cat, MeasuredHardware& out) {
+  auto m = std::make_shared<const MeasuredTimeModel>(p, 0);
+  auto hw = hardware_from_profile(p, m->threads());
+  hw.id = hw.short_name = name;
+  cat.hardware.push_back(std::move(hw));
+  out[name] = std::move(m);
+}
+
 std::optional<Study> Study::prepare(const schema::StudySpec& spec, const schema::Catalog& catalog,
-                                    const schema::PriceCatalog& prices, core::Diagnostics& d) {
+                                    const schema::PriceCatalog& prices, core::Diagnostics& d,
+                                    MeasuredHardware measured) {
   const std::size_t before = d.error_count();
   Study s;
   s.spec_ = spec;
   s.catalog_ = &catalog;
   s.prices_ = &prices;
+  s.measured_ = std::move(measured);
   s.base_dir_ = std::filesystem::path(spec.origin_path).parent_path().string();
   const auto& keys = study_keys(spec.evaluate);
   std::map<std::string, core::SourceLocation> seen;
@@ -527,6 +551,9 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
     ps.activations = *core::parse_dtype(get("activations", "f16"));
     ps.par = {static_cast<std::int64_t>(getn("tp", 1)), static_cast<std::int64_t>(getn("pp", 1))};
     ps.ep = static_cast<std::int64_t>(getn("ep", 1));
+    if (entry->hardware)
+      if (const auto m = measured_.find(entry->hardware->short_name); m != measured_.end())
+        ps.measured = m->second.get();
     const double ce = getn("compute_eff", kNaN), me = getn("memory_eff", kNaN);
     if (std::isfinite(ce)) ps.overrides.compute = ce;
     if (std::isfinite(me)) ps.overrides.memory = me;

@@ -12,10 +12,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/diagnostics.h"
 #include "core/expression.h"
+#include "estimator/measured_time.h"
 #include "estimator/performance.h"
 #include "schema/catalog.h"
 #include "schema/pricing.h"
@@ -54,10 +56,23 @@ struct StudyCache {
   std::map<std::string, std::shared_ptr<const schema::Workload>> workloads;
 };
 
+// Hardware entries of the catalog that stand for a measured profile ("measured:<id>"): their
+// ops are timed from the profile's kernel tables (measured_time.h). Keyed by short name.
+using MeasuredHardware = std::map<std::string, std::shared_ptr<const MeasuredTimeModel>>;
+
+// The distinct "measured:<profile id or path>" hardware values of a study (base, grid, zip).
+inline constexpr std::string_view kMeasuredHardwarePrefix = "measured:";
+std::vector<const schema::StudyValue*> measured_hardware_refs(const schema::StudySpec& spec);
+// Adds profile `p` to `cat` as hardware named `name` (hardware_from_profile at the profile's
+// largest thread count) and its time model to `out`.
+void add_measured_hardware(const std::string& name, const schema::HardwareProfile& p,
+                           schema::Catalog& cat, MeasuredHardware& out);
+
 class Study {
  public:
   static std::optional<Study> prepare(const schema::StudySpec& spec, const schema::Catalog& catalog,
-                                      const schema::PriceCatalog& prices, core::Diagnostics& d);
+                                      const schema::PriceCatalog& prices, core::Diagnostics& d,
+                                      MeasuredHardware measured = {});
 
   std::uint64_t point_count() const { return points_; }
   const std::vector<StudyColumn>& columns() const { return columns_; }
@@ -80,6 +95,7 @@ class Study {
   schema::StudySpec spec_;
   const schema::Catalog* catalog_ = nullptr;
   const schema::PriceCatalog* prices_ = nullptr;
+  MeasuredHardware measured_;
   std::string base_dir_;
   std::map<std::string, std::string> base_;
   std::vector<Axis> product_;  // grid + ranges, the last axis varies fastest

@@ -138,6 +138,7 @@ constexpr ActQuant kNoQ = ActQuant::kNone;
         AttentionKernelFn{run_decode<isa>}, kElemError, 1, attention_cost_of<dt>       \
   }
 
+constexpr Isa kAvx512Vnni = Isa::kAvx512Vnni;
 constexpr Isa kAvx2 = Isa::kAvx2;
 constexpr Isa kPortable = Isa::kPortable;
 
@@ -148,12 +149,18 @@ const KernelEntry kTable[] = {
     LLMSIZER_MATMUL("f16", DType::kF16, "portable", kPortable, kNoQ, kF32Error, 1),
     LLMSIZER_MATMUL("bf16", DType::kBF16, "avx2", kAvx2, kNoQ, kF32Error, 1),
     LLMSIZER_MATMUL("bf16", DType::kBF16, "portable", kPortable, kNoQ, kF32Error, 1),
+    LLMSIZER_MATMUL("q8_0", DType::kQ8_0, "avx512vnni", kAvx512Vnni, ActQuant::kQ8Block32,
+                    kQuantError, 32),
     LLMSIZER_MATMUL("q8_0", DType::kQ8_0, "avx2", kAvx2, ActQuant::kQ8Block32, kQuantError, 32),
     LLMSIZER_MATMUL("q8_0", DType::kQ8_0, "portable", kPortable, ActQuant::kQ8Block32, kQuantError,
                     32),
+    LLMSIZER_MATMUL("q4_0", DType::kQ4_0, "avx512vnni", kAvx512Vnni, ActQuant::kQ8Block32,
+                    kQuantError, 32),
     LLMSIZER_MATMUL("q4_0", DType::kQ4_0, "avx2", kAvx2, ActQuant::kQ8Block32, kQuantError, 32),
     LLMSIZER_MATMUL("q4_0", DType::kQ4_0, "portable", kPortable, ActQuant::kQ8Block32, kQuantError,
                     32),
+    LLMSIZER_MATMUL("q4_k", DType::kQ4_K, "avx512vnni", kAvx512Vnni, ActQuant::kQ8Block256,
+                    kQuantError, 256),
     LLMSIZER_MATMUL("q4_k", DType::kQ4_K, "avx2", kAvx2, ActQuant::kQ8Block256, kQuantError, 256),
     LLMSIZER_MATMUL("q4_k", DType::kQ4_K, "portable", kPortable, ActQuant::kQ8Block256, kQuantError,
                     256),

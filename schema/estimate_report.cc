@@ -99,6 +99,28 @@ std::string report_to_json(const EstimateReport& r) {
   w.key("efficiency_basis").value(p.efficiency_basis);
   w.key("time_basis").value(p.time_basis);
   w.end_object();
+  if (p.error_band) {
+    const auto& b = *p.error_band;
+    auto band = [&](const char* k, double v) {
+      w.key(k);
+      if (v >= 0)
+        w.value(v);
+      else
+        w.null();
+    };
+    const double e2e = std::max(b.prefill, b.decode);
+    w.key("error_band").begin_object();
+    w.key("basis").value(b.basis).key("quantile").value(b.quantile);
+    band("prefill", b.prefill);
+    band("ttft", b.prefill);
+    band("decode", b.decode);
+    band("tpot", b.decode);
+    band("e2e", b.prefill >= 0 && b.decode >= 0 ? e2e : -1);
+    band("throughput", b.decode);
+    band("memory", b.memory);
+    w.key("points").value(b.points).key("source").value(b.source);
+    w.end_object();
+  }
   if (!p.ops.empty()) {
     w.key("ops").begin_array();
     for (const auto& o : p.ops) {
@@ -180,28 +202,37 @@ std::string seconds(double s) {
   return fmt::format("{:.3g} us", s * 1e6);
 }
 
+// " ±12%" after a value when the report carries an error band for its metric class.
+std::string band_suffix(const EstimateReport& r, double ReportErrorBand::*field) {
+  if (!r.perf.error_band) return "";
+  const double v = (*r.perf.error_band).*field;
+  return v >= 0 ? fmt::format(" ±{:.0f}%", 100.0 * v) : "";
+}
+
 std::vector<Row> perf_rows(const EstimateReport& r) {
   const auto& p = r.perf;
   const std::string basis = p.time_basis == "datasheet"
                                 ? "datasheet roofline, " + p.efficiency_basis
                                 : p.time_basis + " (" + p.efficiency_basis + ")";
   const std::int64_t ctx = r.setup.prompt_tokens + r.setup.output_tokens;
-  return {
+  const std::string pre = band_suffix(r, &ReportErrorBand::prefill);
+  const std::string dec = band_suffix(r, &ReportErrorBand::decode);
+  std::vector<Row> rows = {
       {fmt::format("prefill ({} x {} tokens)", r.setup.batch, r.setup.prompt_tokens),
-       fmt::format("{} ({:.0f} tokens/s, {}-bound)", seconds(p.prefill_time_s),
+       fmt::format("{}{} ({:.0f} tokens/s, {}-bound)", seconds(p.prefill_time_s), pre,
                    p.prefill_tokens_per_s, p.prefill_bound),
        basis},
-      {"time to first token", seconds(p.ttft_s), basis},
+      {"time to first token", seconds(p.ttft_s) + pre, basis},
       {"time per output token",
-       fmt::format("{} (step at context {}: {}, at {}: {}; {}-bound)", seconds(p.tpot_s),
+       fmt::format("{}{} (step at context {}: {}, at {}: {}; {}-bound)", seconds(p.tpot_s), dec,
                    r.setup.prompt_tokens, seconds(p.decode_time_first_step_s), ctx - 1,
                    seconds(p.decode_time_last_step_s), p.decode_bound),
        basis},
       {"end-to-end latency", seconds(p.e2e_s), basis},
-      {"decode throughput", fmt::format("{:.1f} tokens/s", p.decode_tokens_per_s), basis},
+      {"decode throughput", fmt::format("{:.1f} tokens/s{}", p.decode_tokens_per_s, dec), basis},
       {"output throughput",
-       fmt::format("{:.1f} tokens/s ({:.1f} per device)", p.output_tokens_per_s,
-                   p.output_tokens_per_s_per_device),
+       fmt::format("{:.1f} tokens/s ({:.1f} per device){}", p.output_tokens_per_s,
+                   p.output_tokens_per_s_per_device, dec),
        "static batch, " + basis},
       {"total throughput", fmt::format("{:.1f} tokens/s (prompt + output)", p.total_tokens_per_s),
        "static batch"},
@@ -211,6 +242,18 @@ std::vector<Row> perf_rows(const EstimateReport& r) {
                    p.memory_efficiency, seconds(p.kernel_overhead_s)),
        p.efficiency_basis},
   };
+  if (p.error_band) {
+    const auto& b = *p.error_band;
+    auto pct = [](double v) {
+      return v >= 0 ? fmt::format("±{:.0f}%", 100.0 * v) : std::string("not validated");
+    };
+    rows.push_back({"expected error",
+                    fmt::format("prefill/TTFT {}, decode/TPOT/throughput {}, memory {}",
+                                pct(b.prefill), pct(b.decode), pct(b.memory)),
+                    fmt::format("{:.0f}% of {} {} validation points ({}) fall within",
+                                100 * b.quantile, b.points, b.basis, b.source)});
+  }
+  return rows;
 }
 
 std::string table(const char* title, const std::vector<Row>& rows) {

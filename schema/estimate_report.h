@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,19 @@ struct ReportOp {
   double share = 0;   // of the phase's time, 0..1
 };
 
+// How far the figures are expected to miss (docs/validation.md#error-bands): the quantile of
+// |relative error| over the validation results of the estimate's basis. A negative value:
+// no validation data for that metric class.
+struct ReportErrorBand {
+  std::string basis;  // datasheet | measured
+  double quantile = 0.8;
+  double prefill = -1;  // prefill time, TTFT
+  double decode = -1;   // decode step, TPOT, decode/output throughput
+  double memory = -1;
+  std::int64_t points = 0;
+  std::string source;
+};
+
 struct ReportPerformance {
   double prefill_time_s = 0;        // batch x prompt, one device group
   double prefill_tokens_per_s = 0;  // all replicas
@@ -93,6 +107,7 @@ struct ReportPerformance {
   std::string efficiency_basis;
   // The weakest basis of the ops: datasheet | measured | interpolated | roofline-measured.
   std::string time_basis = "datasheet";
+  std::optional<ReportErrorBand> error_band;
   std::vector<ReportOp> ops;  // filled with --explain
 };
 

@@ -162,7 +162,7 @@ struct Ops {
 Ops ops_for(Isa isa) {
   LLMSIZER_CHECK(isa_supported(isa), "attention: instruction set not supported on this host");
 #if LLMSIZER_HAVE_X86
-  if (isa == Isa::kAvx2) return {dot_avx2, exp_sum_avx2, axpy_avx2, row_to_f32_avx2, true};
+  if (isa_has_avx2(isa)) return {dot_avx2, exp_sum_avx2, axpy_avx2, row_to_f32_avx2, true};
 #endif
   return {dot_portable, exp_sum_portable, axpy_portable, row_to_f32_portable, false};
 }

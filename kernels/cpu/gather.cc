@@ -161,7 +161,7 @@ void encode_row(bool avx2, DType dt, const float* x, std::int64_t n, std::byte* 
 
 bool use_avx2(Isa isa) {
   LLMSIZER_CHECK(isa_supported(isa), "instruction set not supported on this host");
-  return LLMSIZER_HAVE_X86 && isa == Isa::kAvx2;
+  return LLMSIZER_HAVE_X86 && isa_has_avx2(isa);
 }
 
 }  // namespace

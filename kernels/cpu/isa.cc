@@ -17,11 +17,23 @@ bool isa_supported(Isa isa) {
       return false;
 #endif
     }
+    case Isa::kAvx512Vnni: {
+#if LLMSIZER_HAVE_X86
+      static const bool ok = isa_supported(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&
+                             __builtin_cpu_supports("avx512bw") &&
+                             __builtin_cpu_supports("avx512vl") &&
+                             __builtin_cpu_supports("avx512vnni");
+      return ok;
+#else
+      return false;
+#endif
+    }
   }
   return false;
 }
 
 Isa best_isa() {
+  if (isa_supported(Isa::kAvx512Vnni)) return Isa::kAvx512Vnni;
   return isa_supported(Isa::kAvx2) ? Isa::kAvx2 : Isa::kPortable;
 }
 
@@ -31,6 +43,8 @@ std::string_view isa_name(Isa isa) {
       return "portable";
     case Isa::kAvx2:
       return "avx2";
+    case Isa::kAvx512Vnni:
+      return "avx512vnni";
   }
   return "?";
 }

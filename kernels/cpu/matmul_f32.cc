@@ -276,7 +276,7 @@ struct GemmOps {
 
 GemmOps ops_for(Isa isa) {
 #if LLMSIZER_HAVE_X86
-  if (isa == Isa::kAvx2) return {pack_a_avx2, pack_b_avx2, ukernel_avx2};
+  if (isa_has_avx2(isa)) return {pack_a_avx2, pack_b_avx2, ukernel_avx2};
 #endif
   (void)isa;
   return {pack_a_portable, pack_b_portable, ukernel_portable};
@@ -360,7 +360,7 @@ void matmul_f32(Isa isa, const float* x, const float* w, float* y, std::int64_t 
   if (m <= kGemvMaxM) {
     pool.parallel_for(0, n, 16, [&](std::int64_t j0, std::int64_t j1) {
 #if LLMSIZER_HAVE_X86
-      if (isa == Isa::kAvx2) {
+      if (isa_has_avx2(isa)) {
         if (m == 1) gemv_rows_avx2<1>(x, w, y, k, n, j0, j1);
         if (m == 2) gemv_rows_avx2<2>(x, w, y, k, n, j0, j1);
         if (m == 3) gemv_rows_avx2<3>(x, w, y, k, n, j0, j1);

@@ -3,13 +3,14 @@
 // call; each output is then a sum over blocks of integer dot products times f32 scales. The
 // AVX2 path multiplies with maddubs (u8 x s8 -> s16) + madd (-> s32), takes the scales of
 // eight q8_0/q4_0 blocks as one vector, and uses each unpacked weight block for up to four
-// activation rows.
+// activation rows. The AVX-512 VNNI kernels (matmul_quant_vnni.cc) serve up to eight rows.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "core/check.h"
 #include "kernels/cpu/matmul.h"
+#include "kernels/cpu/matmul_quant_kernels.h"
 
 #if LLMSIZER_HAVE_X86
 #include <immintrin.h>
@@ -18,11 +19,16 @@
 namespace llmsizer::kernels::cpu {
 namespace {
 
-constexpr int kMaxRows = 4;  // activation rows sharing one unpacked weight block
-constexpr std::size_t kWeightTileBytes = 64 * 1024;
+using quant_detail::DotFn;
+using quant_detail::q4k_unpack_scales;
+#if LLMSIZER_HAVE_X86
+using quant_detail::hsum_epi32;
+using quant_detail::scales8;
+#endif
+using quant_detail::kVnniMaxRows;
 
-// out[r] = dot(weight row, activation row r) for R rows; `acts[r]` points at row r's blocks.
-using DotFn = void (*)(const std::byte* w, const void* const* acts, std::int64_t nb, float* out);
+constexpr int kMaxRows = 4;  // activation rows sharing one unpacked weight block (AVX2, portable)
+constexpr std::size_t kWeightTileBytes = 64 * 1024;
 
 // ---- portable ------------------------------------------------------------------------------
 
@@ -153,13 +159,6 @@ LLMSIZER_TARGET_AVX2 inline float hsum_ps(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-LLMSIZER_TARGET_AVX2 inline int hsum_epi32(__m256i v) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-  s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
-  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-  return _mm_cvtsi128_si32(s);
-}
-
 LLMSIZER_TARGET_AVX2 inline float hmax_ps(__m256 v) {
   __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   m = _mm_max_ps(m, _mm_movehl_ps(m, m));
@@ -222,18 +221,6 @@ LLMSIZER_TARGET_AVX2 void quantize_act_q8k_avx2(const float* x, std::int64_t k, 
     }
     y[b].d = d;
   }
-}
-
-// f16 scales of eight consecutive blocks as one f32 vector (scalar loads, packed in integer
-// registers, one conversion).
-template <typename Block>
-LLMSIZER_TARGET_AVX2 inline __m256 scales8(const Block* w) {
-  std::uint64_t lo = 0, hi = 0;
-  for (int i = 0; i < 4; ++i) {
-    lo |= static_cast<std::uint64_t>(w[i].d) << (16 * i);
-    hi |= static_cast<std::uint64_t>(w[i + 4].d) << (16 * i);
-  }
-  return _mm256_cvtph_ps(_mm_set_epi64x(static_cast<long long>(hi), static_cast<long long>(lo)));
 }
 
 // Lane i of v in every lane.
@@ -369,18 +356,6 @@ LLMSIZER_TARGET_AVX2 void dot_q4_0_avx2(const std::byte* wp, const void* const* 
   }
 }
 
-// The 8 six-bit scales (bytes 0..7) and mins (bytes 8..15) of a q4_k block, unpacked with
-// llama.cpp's mask trick; same values as q4k_scale_min(j) for j = 0..7.
-inline void q4k_unpack_scales(const std::uint8_t* packed, std::uint32_t out[4]) {
-  constexpr std::uint32_t kMask1 = 0x3f3f3f3f, kMask2 = 0x0f0f0f0f, kMask3 = 0x03030303;
-  std::uint32_t u[3];
-  std::memcpy(u, packed, 12);
-  out[3] = ((u[2] >> 4) & kMask2) | (((u[1] >> 6) & kMask3) << 4);
-  out[2] = u[1] & kMask1;
-  out[1] = (u[2] & kMask2) | (((u[0] >> 6) & kMask3) << 4);
-  out[0] = u[0] & kMask1;
-}
-
 template <int R>
 LLMSIZER_TARGET_AVX2 void dot_q4_k_avx2(const std::byte* wp, const void* const* acts,
                                         std::int64_t nb, float* out) {
@@ -449,6 +424,7 @@ struct QuantFamily {
   bool act_256;  // activations in BlockQ8K (else BlockQ8Act8)
   DotFn portable[kMaxRows];
   DotFn avx2[kMaxRows];
+  const DotFn* vnni;  // kVnniMaxRows entries (nullptr off x86-64)
 };
 
 const QuantFamily& family(core::DType dtype) {
@@ -464,19 +440,22 @@ const QuantFamily& family(core::DType dtype) {
       sizeof(BlockQ8_0),
       false,
       {dot_q8_0_portable<1>, dot_q8_0_portable<2>, dot_q8_0_portable<3>, dot_q8_0_portable<4>},
-      LLMSIZER_AVX2_DOTS(dot_q8_0_avx2)};
+      LLMSIZER_AVX2_DOTS(dot_q8_0_avx2),
+      quant_detail::vnni_dots().q8_0};
   static const QuantFamily q4_0{
       kQK4_0,
       sizeof(BlockQ4_0),
       false,
       {dot_q4_0_portable<1>, dot_q4_0_portable<2>, dot_q4_0_portable<3>, dot_q4_0_portable<4>},
-      LLMSIZER_AVX2_DOTS(dot_q4_0_avx2)};
+      LLMSIZER_AVX2_DOTS(dot_q4_0_avx2),
+      quant_detail::vnni_dots().q4_0};
   static const QuantFamily q4_k{
       kQKK,
       sizeof(BlockQ4_K),
       true,
       {dot_q4_k_portable<1>, dot_q4_k_portable<2>, dot_q4_k_portable<3>, dot_q4_k_portable<4>},
-      LLMSIZER_AVX2_DOTS(dot_q4_k_avx2)};
+      LLMSIZER_AVX2_DOTS(dot_q4_k_avx2),
+      quant_detail::vnni_dots().q4_k};
 #undef LLMSIZER_AVX2_DOTS
   switch (dtype) {
     case core::DType::kQ8_0:
@@ -497,7 +476,7 @@ void quantize_act_q8(Isa isa, const float* x, std::int64_t k, BlockQ8Act8* y) {
   LLMSIZER_CHECK(k % 32 == 0, "quantize_act_q8: k must be a multiple of 32");
   pad_act_q8(k / 32, y);
 #if LLMSIZER_HAVE_X86
-  if (isa == Isa::kAvx2) return quantize_act_q8_avx2(x, k, y);
+  if (isa_has_avx2(isa)) return quantize_act_q8_avx2(x, k, y);
 #endif
   (void)isa;
   quantize_act_q8_portable(x, k, y);
@@ -506,7 +485,7 @@ void quantize_act_q8(Isa isa, const float* x, std::int64_t k, BlockQ8Act8* y) {
 void quantize_act_q8k(Isa isa, const float* x, std::int64_t k, BlockQ8K* y) {
   LLMSIZER_CHECK(k % kQKK == 0, "quantize_act_q8k: k must be a multiple of 256");
 #if LLMSIZER_HAVE_X86
-  if (isa == Isa::kAvx2) return quantize_act_q8k_avx2(x, k, y);
+  if (isa_has_avx2(isa)) return quantize_act_q8k_avx2(x, k, y);
 #endif
   (void)isa;
   quantize_act_q8k_portable(x, k, y);
@@ -534,26 +513,39 @@ void matmul_quantized(Isa isa, core::DType dtype, const float* x, const std::byt
   pool.parallel_for(0, m, 1, [&](std::int64_t i0, std::int64_t i1) {
     for (std::int64_t i = i0; i < i1; ++i) {
       std::byte* dst = act + static_cast<std::size_t>(i) * act_row;
-      if (fam.act_256)
-        quantize_act_q8k(isa, x + i * k, k, reinterpret_cast<BlockQ8K*>(dst));
-      else
-        quantize_act_q8(isa, x + i * k, k, reinterpret_cast<BlockQ8Act8*>(dst));
+      if (fam.act_256) {
+        auto* blocks = reinterpret_cast<BlockQ8K*>(dst);
+        quantize_act_q8k(isa, x + i * k, k, blocks);
+        if (isa == Isa::kAvx512Vnni) quant_detail::interleave_q4_k_acts(blocks, nb);
+      } else {
+        auto* groups = reinterpret_cast<BlockQ8Act8*>(dst);
+        quantize_act_q8(isa, x + i * k, k, groups);
+        if (isa == Isa::kAvx512Vnni && dtype == core::DType::kQ4_0)
+          quant_detail::interleave_q4_0_acts(groups, nb / 8);
+      }
     }
   });
 
-  const DotFn* dots = isa == Isa::kAvx2 ? fam.avx2 : fam.portable;
+  const DotFn* dots = fam.portable;
+  int max_rows = kMaxRows;
+  if (isa == Isa::kAvx512Vnni) {
+    dots = fam.vnni;
+    max_rows = kVnniMaxRows;
+  } else if (isa_has_avx2(isa)) {
+    dots = fam.avx2;
+  }
   // A tile of W rows (about 64 KiB) stays in L1/L2 while every group of activation rows
   // passes over it, so W is read from memory once per call whatever m is.
   const std::int64_t tile =
       std::max<std::int64_t>(4, static_cast<std::int64_t>(kWeightTileBytes / w_row));
   // Rows of W per chunk: a multiple of 4; small enough to spread a matvec over the threads.
   pool.parallel_for(0, n, 4, [&](std::int64_t j0, std::int64_t j1) {
-    const void* rows[kMaxRows];
-    float out[kMaxRows];
+    const void* rows[kVnniMaxRows];
+    float out[kVnniMaxRows];
     for (std::int64_t jt = j0; jt < j1; jt += tile) {
       const std::int64_t jt1 = std::min(j1, jt + tile);
-      for (std::int64_t i0 = 0; i0 < m; i0 += kMaxRows) {
-        const int r = static_cast<int>(std::min<std::int64_t>(kMaxRows, m - i0));
+      for (std::int64_t i0 = 0; i0 < m; i0 += max_rows) {
+        const int r = static_cast<int>(std::min<std::int64_t>(max_rows, m - i0));
         for (int t = 0; t < r; ++t) rows[t] = act + static_cast<std::size_t>(i0 + t) * act_row;
         for (std::int64_t j = jt; j < jt1; ++j) {
           dots[r - 1](w + static_cast<std::size_t>(j) * w_row, rows, nb, out);

@@ -210,7 +210,7 @@ LLMSIZER_TARGET_AVX2 void softmax_row_avx2(const float* x, float* y, std::int64_
 
 bool use_avx2(Isa isa) {
   LLMSIZER_CHECK(isa_supported(isa), "instruction set not supported on this host");
-  return LLMSIZER_HAVE_X86 && isa == Isa::kAvx2;
+  return LLMSIZER_HAVE_X86 && isa_has_avx2(isa);
 }
 
 void check_norm(const NormArgs& a, bool layer) {

@@ -325,3 +325,15 @@ TEST_CASE("estimate --profile times ops from a measured profile", "[cli][measure
   CHECK(r.code == 2);
   CHECK(r.out.find("--hardware") != std::string::npos);
 }
+
+TEST_CASE("estimate states its expected error from the committed validation results",
+          "[cli][band]") {
+  const auto r = run("estimate -m llama-2-7b -H h100-sxm --format json");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("\"error_band\"") != std::string::npos);
+  CHECK(r.out.find("\"basis\": \"datasheet\"") != std::string::npos);
+  CHECK(r.out.find("validation/accuracy-") != std::string::npos);
+  const auto t = run("estimate -m llama-2-7b -H h100-sxm");
+  CHECK(t.out.find("expected error") != std::string::npos);
+}

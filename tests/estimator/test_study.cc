@@ -3,7 +3,10 @@
 // pieces gives the same rows as in one go.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "estimator/study.h"
+#include "schema/hardware_profile.h"
 #include "shipped_catalog.h"
 #include "test_paths.h"
 
@@ -112,7 +115,28 @@ TEST_CASE("every shipped study loads and validates", "[study][catalog]") {
     auto spec = schema::load_study(f, d);
     INFO(d.format());
     REQUIRE(spec);
-    CHECK(estimator::Study::prepare(*spec, test::shipped_catalog(), prices(), d));
+    // "measured:<id>" hardware: the committed profile under profiles/measured/.
+    schema::Catalog cat = test::shipped_catalog();
+    estimator::MeasuredHardware measured;
+    for (const auto* v : estimator::measured_hardware_refs(*spec)) {
+      const std::string id = v->text.substr(estimator::kMeasuredHardwarePrefix.size());
+      auto p =
+          schema::load_hardware_profile_yaml(test::profiles_dir() + "/measured/" + id + ".yaml", d);
+      REQUIRE(p);
+      estimator::add_measured_hardware(v->text, *p, cat, measured);
+    }
+    const auto s = estimator::Study::prepare(*spec, cat, prices(), d, measured);
+    CHECK(s);
     CHECK(d.empty());
+    if (s && !measured.empty()) {
+      // The measured host is evaluated like any device: its points give finite rows.
+      estimator::StudyCache cache;
+      std::size_t rows = 0;
+      s->evaluate(0, s->point_count(), cache, [&](estimator::StudyRow&& r) {
+        for (double x : r.num) CHECK_FALSE(std::isinf(x));
+        ++rows;
+      });
+      CHECK(rows > 0);
+    }
   }
 }

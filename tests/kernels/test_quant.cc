@@ -113,7 +113,7 @@ TEST_CASE("vector activation quantizers match the reference bit for bit", "[kern
     const auto nb = static_cast<std::size_t>(k / 32);
     std::vector<BlockQ8Act> ref(nb);
     reference::quantize_act_q8(x, ref);
-    for (auto isa : {cpu::Isa::kPortable, cpu::Isa::kAvx2}) {
+    for (auto isa : {cpu::Isa::kPortable, cpu::Isa::kAvx2, cpu::Isa::kAvx512Vnni}) {
       if (!cpu::isa_supported(isa)) continue;
       INFO(cpu::isa_name(isa) << " k = " << k);
       std::vector<BlockQ8Act8> got((nb + 7) / 8);

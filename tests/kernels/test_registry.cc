@@ -67,6 +67,8 @@ std::vector<OpShape> shapes_for(const KernelEntry& e) {
         for (std::int64_t n : {1, 7, 33})
           for (std::int64_t k : ks) shapes.push_back(mm(m, k, n));
       shapes.push_back(mm(150, ks.back(), 35));  // past the GEMM's row block of 144
+      // Every row count of the quantized kernels' row groups (up to 8 rows per group).
+      for (std::int64_t m : {2, 4, 5, 6, 7, 12}) shapes.push_back(mm(m, ks.back(), 5));
       break;
     }
     case OpKind::kRmsNorm:
@@ -435,8 +437,13 @@ TEST_CASE("the registry is well-formed", "[kernels][registry]") {
                  core::DType::kQ4_0, core::DType::kQ4_K}) {
     const auto* best = best_kernel(OpKind::kMatmul, d);
     REQUIRE(best != nullptr);
-    CHECK(best->isa == cpu::best_isa());
+    // The best entry has the highest instruction set among this dtype's entries that run here.
+    for (const auto& e : registry())
+      if (e.op == OpKind::kMatmul && e.dtype == d && runs_here(e)) CHECK(e.isa <= best->isa);
+    CHECK(best->isa <= cpu::best_isa());
   }
+  for (auto d : {core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_K})
+    CHECK(best_kernel(OpKind::kMatmul, d)->isa == cpu::best_isa());
   for (auto d : {core::DType::kF32, core::DType::kF16, core::DType::kQ8_0})
     CHECK(best_kernel(OpKind::kAttentionDecode, d) != nullptr);
   CHECK(best_kernel(OpKind::kAttentionDecode, core::DType::kQ4_0) == nullptr);
