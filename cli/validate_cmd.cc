@@ -273,9 +273,7 @@ int run_validate(const GlobalOptions& g, const ValidateOptions& opt) {
       ps.measured = &mt;
       const estimator::PerfModel pm(ps);
       auto weakest = [](const std::vector<estimator::OpRow>& rows) {
-        auto b = estimator::TimeBasis::kMeasured;
-        for (const auto& r : rows) b = std::max(b, r.basis);
-        return std::string(estimator::to_string(b));
+        return std::string(estimator::to_string(estimator::phase_basis(rows)));
       };
 
       std::mt19937_64 rng(7);

@@ -161,13 +161,11 @@ schema::EstimateReport estimate(const EstimateRequest& r) {
         "measured profile {}, {} threads; CPU-class efficiencies only where no kernel table covers "
         "an op",
         r.measured->profile_id(), r.measured->threads());
-    // Which bases the prefill and decode ops rest on (the weakest decides the error band).
-    TimeBasis worst = TimeBasis::kMeasured;
+    // The weakest basis the prefill and decode ops rest on (ops under 1% of a phase aside).
     const double b = static_cast<double>(r.batch);
-    for (const auto& o : pm.explain_prefill(b, static_cast<double>(r.prompt_tokens)))
-      worst = std::max(worst, o.basis);
-    for (const auto& o : pm.explain_decode(b, static_cast<double>(r.prompt_tokens)))
-      worst = std::max(worst, o.basis);
+    const TimeBasis worst =
+        std::max(phase_basis(pm.explain_prefill(b, static_cast<double>(r.prompt_tokens))),
+                 phase_basis(pm.explain_decode(b, static_cast<double>(r.prompt_tokens))));
     p.time_basis = to_string(worst);
   } else {
     p.time_basis = "datasheet";

@@ -429,6 +429,15 @@ PhaseResult pipelined(double batch, double pp, double hop_bytes_per_seq, double 
 }
 }  // namespace
 
+TimeBasis phase_basis(const std::vector<OpRow>& rows, double min_share) {
+  double total = 0;
+  for (const auto& r : rows) total += r.time_s;
+  TimeBasis b = TimeBasis::kMeasured;
+  for (const auto& r : rows)
+    if (r.time_s >= min_share * total) b = std::max(b, r.basis);
+  return b;
+}
+
 PhaseResult PerfModel::prefill(double batch, double prompt_tokens) const {
   NullSink sink;
   const double hop = prompt_tokens * static_cast<double>(setup_.model->arch.hidden_size) *

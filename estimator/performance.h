@@ -90,6 +90,11 @@ struct Step {
   double prefill_past = 0;
 };
 
+// The basis a phase's time rests on: the weakest basis among its ops that take at least
+// `min_share` of the phase's time (a negligible op timed by the roofline does not downgrade
+// a phase whose time is measured).
+TimeBasis phase_basis(const std::vector<OpRow>& rows, double min_share = 0.01);
+
 class PerfModel {
  public:
   explicit PerfModel(const PerfSetup& s);
