@@ -37,10 +37,8 @@ double per_s(double v, double s) {
 void phase_json(schema::JsonWriter& j, const PhaseStats& p, bool decode) {
   j.begin_object();
   j.key("tokens").value(p.tokens).key("passes").value(p.passes);
-  j.key("seconds")
-      .value(p.seconds)
-      .key("tokens_per_s")
-      .value(per_s(static_cast<double>(p.tokens), p.seconds));
+  j.key("seconds").value(p.seconds).key("cpu_seconds").value(p.cpu_seconds);
+  j.key("tokens_per_s").value(per_s(static_cast<double>(p.tokens), p.seconds));
   j.key("flops").value(p.flops()).key("flop_per_s").value(per_s(p.flops(), p.seconds));
   j.key("bytes").value(p.bytes()).key("bytes_read").value(p.bytes_read());
   j.key("bytes_per_s").value(per_s(p.bytes(), p.seconds));
@@ -199,12 +197,13 @@ int run_run(const GlobalOptions& g, const RunCmdOptions& o) {
         dec.threads(), dec.pinned() ? "pinned" : "unpinned", o.batch,
         core::format_bytes(mem.weights_stored), wsrc, core::format_bytes(mem.kv_cache),
         core::format_bytes(mem.activations), core::format_bytes(rss), dec.setup_seconds());
-    out += fmt::format("{:<8} {:>8} {:>10} {:>14} {:>18} {:>14}\n", "phase", "tokens", "time",
-                       "tokens/s", "useful FLOP/s", "bytes/s");
+    out += fmt::format("{:<8} {:>8} {:>10} {:>10} {:>14} {:>18} {:>14}\n", "phase", "tokens",
+                       "time", "CPU time", "tokens/s", "useful FLOP/s", "bytes/s");
     for (const auto& [name, p] :
          {std::pair<const char*, const PhaseStats&>{"prefill", r.prefill}, {"decode", r.decode}})
-      out += fmt::format("{:<8} {:>8} {:>8.3f} s {:>10.2f} t/s {:>18} {:>14}\n", name, p.tokens,
-                         p.seconds, per_s(static_cast<double>(p.tokens), p.seconds),
+      out += fmt::format("{:<8} {:>8} {:>8.3f} s {:>8.3f} s {:>10.2f} t/s {:>18} {:>14}\n", name,
+                         p.tokens, p.seconds, p.cpu_seconds,
+                         per_s(static_cast<double>(p.tokens), p.seconds),
                          format_rate(per_s(p.flops(), p.seconds), "FLOP/s"),
                          format_rate(per_s(p.bytes(), p.seconds), "B/s"));
     if (r.decode.passes > 0)
@@ -226,8 +225,10 @@ int run_run(const GlobalOptions& g, const RunCmdOptions& o) {
           r.decode.passes ? 1e3 * dd.seconds / static_cast<double>(r.decode.passes) : 0.0);
     }
     out += fmt::format(
-        "\nbasis: measured on this host, wall time per phase and steady_clock around each kernel "
-        "call; useful FLOPs and bytes are core/ op costs (a matmul counts 2 m k n FLOPs and its "
+        "\nbasis: measured on this host, wall time per phase (CPU time: the process's, all "
+        "threads; far below threads x time means the host was busy) and steady_clock around "
+        "each kernel call; useful FLOPs and bytes are core/ op costs (a matmul counts 2 m k n "
+        "FLOPs and its "
         "stored weight bytes)\n");
   }
   if (!emit(o.out, out, d)) return fail(d);

@@ -14,6 +14,7 @@
 #include <variant>
 
 #include <sys/mman.h>
+#include <time.h>
 
 #include "core/check.h"
 #include "core/op_cost.h"
@@ -77,6 +78,12 @@ std::string fingerprint(const core::ModelArch& a, const DecoderConfig& c) {
     << " final_norm=" << a.norm.final_norm << "\nweights=" << core::name(c.weights)
     << " seed=" << c.seed;
   return s.str();
+}
+
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 }  // namespace
@@ -463,9 +470,11 @@ void Decoder::prefill(std::span<const std::int32_t> tokens, std::int64_t n,
                       std::span<float> logits) {
   LLMSIZER_CHECK(n >= 1 && n <= cfg_.max_prefill, "decoder: prefill longer than max_prefill");
   pos_ = 0;
+  const double c0 = process_cpu_seconds();
   const auto t0 = Clock::now();
   forward(tokens, n, logits, &prefill_, arch_.num_layers);
   prefill_.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+  prefill_.cpu_seconds += process_cpu_seconds() - c0;
   prefill_.tokens += n * cfg_.batch;
   prefill_.passes += 1;
   pos_ = n;
@@ -473,9 +482,11 @@ void Decoder::prefill(std::span<const std::int32_t> tokens, std::int64_t n,
 
 void Decoder::decode(std::span<const std::int32_t> tokens, std::span<float> logits) {
   LLMSIZER_CHECK(pos_ >= 1 && pos_ < cfg_.max_tokens, "decoder: decode past the KV capacity");
+  const double c0 = process_cpu_seconds();
   const auto t0 = Clock::now();
   forward(tokens, 1, logits, &decode_, arch_.num_layers);
   decode_.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+  decode_.cpu_seconds += process_cpu_seconds() - c0;
   decode_.tokens += cfg_.batch;
   decode_.passes += 1;
   pos_ += 1;
