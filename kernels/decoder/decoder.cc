@@ -535,10 +535,16 @@ void Decoder::forward(std::span<const std::int32_t> tokens, std::int64_t n, std:
     if (bv.empty()) return;
     timed(DecoderOp::kBias, core::elementwise_cost(static_cast<double>(rows * width), 2, 1, 1, act),
           [&] {
-            for (std::int64_t r = 0; r < rows; ++r) {
-              const std::span<float> row(y.data() + r * width, sz(width));
-              m.add({row, bv, row}, m.pool, m.ws);
-            }
+            // A broadcast add (no registry op): one dispatch over the rows, the inner loop
+            // left to the compiler's vectorizer.
+            float* base = y.data();
+            const float* b = bv.data();
+            m.pool.parallel_for(0, rows, 1, [&](std::int64_t r0, std::int64_t r1) {
+              for (std::int64_t r = r0; r < r1; ++r) {
+                float* row = base + r * width;
+                for (std::int64_t i = 0; i < width; ++i) row[i] += b[i];
+              }
+            });
           });
   };
   auto residual = [&] {
