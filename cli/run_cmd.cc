@@ -71,13 +71,15 @@ CLI::App* add_run_command(CLI::App& app, RunCmdOptions& o) {
       "The decoder is a Llama-family forward pass (GQA, SwiGLU/GeGLU, RMSNorm, RoPE, sliding "
       "window, q/k/v biases) on llmsizer's own kernels. Weights are random (from --seed), so "
       "the speed is real and the text is not: nothing is generated for reading.\n"
-      "MoE, MLA, ALiBi, parallel-block and Gemma-2 models are refused with the reason.\n"
+      "MoE, MLA, ALiBi, parallel-block and Gemma-2 models are refused with the reason, and so "
+      "is a run whose weights + KV cache + buffers exceed the available memory.\n"
       "Weights: 2-D tensors (embedding and lm_head included) in --weights, norms and biases "
-      "f32. f16 matrices are converted to f32 on load (twice the memory).\n"
+      "f32. f16 matrices get an f32 copy on load. q4_k needs hidden, FFN and q widths that are "
+      "multiples of 256.\n"
       "Examples:\n"
       "  llmsizer run -m tinyllama-1.1b -w q4_0 -p 128 -n 32\n"
       "  llmsizer run -m llama-2-7b -w q8_0 -t 2 --weights-file /var/tmp/l2-7b.q8_0.bin\n"
-      "  llmsizer run -m qwen2.5-0.5b -w q4_k --kv-dtype q8_0 -b 4 --format json");
+      "  llmsizer run -m llama-3.2-1b -w q4_k --kv-dtype q8_0 -b 4 --format json");
   cmd->add_option("-m,--model", o.model, "catalog name, HF repo id, or a .yaml/.json/.gguf path")
       ->required();
   cmd->add_option("-w,--weights", o.weights, "weight dtype: f32 | f16 | q8_0 | q4_0 | q4_k")
