@@ -37,10 +37,8 @@ double per_s(double v, double s) {
 void phase_json(schema::JsonWriter& j, const PhaseStats& p, bool decode) {
   j.begin_object();
   j.key("tokens").value(p.tokens).key("passes").value(p.passes);
-  j.key("seconds")
-      .value(p.seconds)
-      .key("tokens_per_s")
-      .value(per_s(static_cast<double>(p.tokens), p.seconds));
+  j.key("seconds").value(p.seconds).key("cpu_seconds").value(p.cpu_seconds);
+  j.key("tokens_per_s").value(per_s(static_cast<double>(p.tokens), p.seconds));
   j.key("flops").value(p.flops()).key("flop_per_s").value(per_s(p.flops(), p.seconds));
   j.key("bytes").value(p.bytes()).key("bytes_read").value(p.bytes_read());
   j.key("bytes_per_s").value(per_s(p.bytes(), p.seconds));
@@ -73,13 +71,15 @@ CLI::App* add_run_command(CLI::App& app, RunCmdOptions& o) {
       "The decoder is a Llama-family forward pass (GQA, SwiGLU/GeGLU, RMSNorm, RoPE, sliding "
       "window, q/k/v biases) on llmsizer's own kernels. Weights are random (from --seed), so "
       "the speed is real and the text is not: nothing is generated for reading.\n"
-      "MoE, MLA, ALiBi, parallel-block and Gemma-2 models are refused with the reason.\n"
+      "MoE, MLA, ALiBi, parallel-block and Gemma-2 models are refused with the reason, and so "
+      "is a run whose weights + KV cache + buffers exceed the available memory.\n"
       "Weights: 2-D tensors (embedding and lm_head included) in --weights, norms and biases "
-      "f32. f16 matrices are converted to f32 on load (twice the memory).\n"
+      "f32. f16 matrices get an f32 copy on load. q4_k needs hidden, FFN and q widths that are "
+      "multiples of 256.\n"
       "Examples:\n"
       "  llmsizer run -m tinyllama-1.1b -w q4_0 -p 128 -n 32\n"
       "  llmsizer run -m llama-2-7b -w q8_0 -t 2 --weights-file /var/tmp/l2-7b.q8_0.bin\n"
-      "  llmsizer run -m qwen2.5-0.5b -w q4_k --kv-dtype q8_0 -b 4 --format json");
+      "  llmsizer run -m llama-3.2-1b -w q4_k --kv-dtype q8_0 -b 4 --format json");
   cmd->add_option("-m,--model", o.model, "catalog name, HF repo id, or a .yaml/.json/.gguf path")
       ->required();
   cmd->add_option("-w,--weights", o.weights, "weight dtype: f32 | f16 | q8_0 | q4_0 | q4_k")
@@ -199,12 +199,13 @@ int run_run(const GlobalOptions& g, const RunCmdOptions& o) {
         dec.threads(), dec.pinned() ? "pinned" : "unpinned", o.batch,
         core::format_bytes(mem.weights_stored), wsrc, core::format_bytes(mem.kv_cache),
         core::format_bytes(mem.activations), core::format_bytes(rss), dec.setup_seconds());
-    out += fmt::format("{:<8} {:>8} {:>10} {:>14} {:>18} {:>14}\n", "phase", "tokens", "time",
-                       "tokens/s", "useful FLOP/s", "bytes/s");
+    out += fmt::format("{:<8} {:>8} {:>10} {:>10} {:>14} {:>18} {:>14}\n", "phase", "tokens",
+                       "time", "CPU time", "tokens/s", "useful FLOP/s", "bytes/s");
     for (const auto& [name, p] :
          {std::pair<const char*, const PhaseStats&>{"prefill", r.prefill}, {"decode", r.decode}})
-      out += fmt::format("{:<8} {:>8} {:>8.3f} s {:>10.2f} t/s {:>18} {:>14}\n", name, p.tokens,
-                         p.seconds, per_s(static_cast<double>(p.tokens), p.seconds),
+      out += fmt::format("{:<8} {:>8} {:>8.3f} s {:>8.3f} s {:>10.2f} t/s {:>18} {:>14}\n", name,
+                         p.tokens, p.seconds, p.cpu_seconds,
+                         per_s(static_cast<double>(p.tokens), p.seconds),
                          format_rate(per_s(p.flops(), p.seconds), "FLOP/s"),
                          format_rate(per_s(p.bytes(), p.seconds), "B/s"));
     if (r.decode.passes > 0)
@@ -226,8 +227,10 @@ int run_run(const GlobalOptions& g, const RunCmdOptions& o) {
           r.decode.passes ? 1e3 * dd.seconds / static_cast<double>(r.decode.passes) : 0.0);
     }
     out += fmt::format(
-        "\nbasis: measured on this host, wall time per phase and steady_clock around each kernel "
-        "call; useful FLOPs and bytes are core/ op costs (a matmul counts 2 m k n FLOPs and its "
+        "\nbasis: measured on this host, wall time per phase (CPU time: the process's, all "
+        "threads; far below threads x time means the host was busy) and steady_clock around "
+        "each kernel call; useful FLOPs and bytes are core/ op costs (a matmul counts 2 m k n "
+        "FLOPs and its "
         "stored weight bytes)\n");
   }
   if (!emit(o.out, out, d)) return fail(d);

@@ -14,6 +14,7 @@
 #include <variant>
 
 #include <sys/mman.h>
+#include <time.h>
 
 #include "core/check.h"
 #include "core/op_cost.h"
@@ -77,6 +78,12 @@ std::string fingerprint(const core::ModelArch& a, const DecoderConfig& c) {
     << " final_norm=" << a.norm.final_norm << "\nweights=" << core::name(c.weights)
     << " seed=" << c.seed;
   return s.str();
+}
+
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 }  // namespace
@@ -463,9 +470,11 @@ void Decoder::prefill(std::span<const std::int32_t> tokens, std::int64_t n,
                       std::span<float> logits) {
   LLMSIZER_CHECK(n >= 1 && n <= cfg_.max_prefill, "decoder: prefill longer than max_prefill");
   pos_ = 0;
+  const double c0 = process_cpu_seconds();
   const auto t0 = Clock::now();
   forward(tokens, n, logits, &prefill_, arch_.num_layers);
   prefill_.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+  prefill_.cpu_seconds += process_cpu_seconds() - c0;
   prefill_.tokens += n * cfg_.batch;
   prefill_.passes += 1;
   pos_ = n;
@@ -478,9 +487,11 @@ void Decoder::set_position(std::int64_t p) {
 
 void Decoder::decode(std::span<const std::int32_t> tokens, std::span<float> logits) {
   LLMSIZER_CHECK(pos_ >= 1 && pos_ < cfg_.max_tokens, "decoder: decode past the KV capacity");
+  const double c0 = process_cpu_seconds();
   const auto t0 = Clock::now();
   forward(tokens, 1, logits, &decode_, arch_.num_layers);
   decode_.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+  decode_.cpu_seconds += process_cpu_seconds() - c0;
   decode_.tokens += cfg_.batch;
   decode_.passes += 1;
   pos_ += 1;
@@ -529,10 +540,16 @@ void Decoder::forward(std::span<const std::int32_t> tokens, std::int64_t n, std:
     if (bv.empty()) return;
     timed(DecoderOp::kBias, core::elementwise_cost(static_cast<double>(rows * width), 2, 1, 1, act),
           [&] {
-            for (std::int64_t r = 0; r < rows; ++r) {
-              const std::span<float> row(y.data() + r * width, sz(width));
-              m.add({row, bv, row}, m.pool, m.ws);
-            }
+            // A broadcast add (no registry op): one dispatch over the rows, the inner loop
+            // left to the compiler's vectorizer.
+            float* base = y.data();
+            const float* b = bv.data();
+            m.pool.parallel_for(0, rows, 1, [&](std::int64_t r0, std::int64_t r1) {
+              for (std::int64_t r = r0; r < r1; ++r) {
+                float* row = base + r * width;
+                for (std::int64_t i = 0; i < width; ++i) row[i] += b[i];
+              }
+            });
           });
   };
   auto residual = [&] {

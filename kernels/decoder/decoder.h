@@ -89,6 +89,9 @@ struct OpStats {
 };
 struct PhaseStats {
   double seconds = 0;       // wall time of the phase's forward passes
+  double cpu_seconds = 0;   // process CPU time over the same passes (all threads; spinning
+                            // waits count): on a busy host, seconds >> cpu_seconds / threads
+                            // says the run was starved
   std::int64_t tokens = 0;  // tokens processed (all sequences)
   std::int64_t passes = 0;  // forward passes (1 per prefill, 1 per decode step)
   std::array<OpStats, kDecoderOpCount> ops{};
@@ -113,6 +116,8 @@ class Decoder {
   Decoder(const Decoder&) = delete;
   Decoder& operator=(const Decoder&) = delete;
 
+  // Token ids must lie in [0, vocab_size) (checked by the embedding kernel: a bug, not bad
+  // input, since callers draw them). Sizes are CHECKed.
   // Prefill: tokens [batch x n] (row b = sequence b), n in [1, max_prefill]; positions
   // 0 .. n-1, replacing whatever the cache held. logits: [batch x vocab], each sequence's
   // last token. Timed into prefill_stats().
