@@ -157,6 +157,8 @@ CLI::App* add_validate_command(CLI::App& app, ValidateOptions& o) {
                 "keep the random weights in files here and memory-map them (big models)");
   v->add_option("-f,--format", o.format, "table | json")->capture_default_str();
   v->add_option("-o,--out", o.out, "write the report to FILE (atomically)");
+  v->add_option("--json-out", o.json_out,
+                "also write the JSON result to FILE (atomically), whatever --format says");
   return v;
 }
 
@@ -351,8 +353,8 @@ int run_validate(const GlobalOptions& g, const ValidateOptions& opt) {
     if (std::abs(m.error()) > tol) ++beyond;
   const Summary sp = summarise(metrics, "prefill"), sd = summarise(metrics, "decode_step"),
                 sm = summarise(metrics, "peak_rss");
-  std::string text;
-  if (o.format == "json") {
+  std::string json;
+  {
     schema::JsonWriter w;
     w.begin_object();
     w.key("schema").value("validation-result");
@@ -392,8 +394,10 @@ int run_validate(const GlobalOptions& g, const ValidateOptions& opt) {
     for (const auto& n : notes) w.value(n);
     w.end_array();
     w.end_object();
-    text = w.str() + "\n";
-  } else {
+    json = w.str() + "\n";
+  }
+  std::string text = json;
+  if (o.format != "json") {
     text = fmt::format(
         "validate on {} ({}), profile {}; KV {}; errors = (predicted - measured) / "
         "measured\n\n",
@@ -417,6 +421,7 @@ int run_validate(const GlobalOptions& g, const ValidateOptions& opt) {
     for (const auto& n : notes) text += "note: " + n + "\n";
   }
   if (!emit(o.out, text, d)) return fail(d);
+  if (!o.json_out.empty() && !emit(o.json_out, json, d)) return fail(d);
   return beyond == 0 && finite ? 0 : 1;
 }
 

@@ -30,6 +30,7 @@ struct ValidateOptions {
   std::string weights_dir;  // memory-map weight files here (created once per shape/dtype)
   std::string format = "table";
   std::string out;
+  std::string json_out;  // also write the JSON result here (atomically)
 };
 
 CLI::App* add_validate_command(CLI::App& app, ValidateOptions& o);
