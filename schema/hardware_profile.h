@@ -65,8 +65,13 @@ struct BandwidthPoint {
   bool noisy = false;  // cv stayed above the target when the cap was reached
 };
 
+// What was measured: the host CPU (default) or a GPU (profiler/gpu.h; the GPU meanings of
+// topology, peaks and bandwidth are in docs/schema/hardware-profile.md).
+enum class ProfileDevice { kCpu, kGpu };
+
 struct HardwareProfile {
   std::string id;
+  ProfileDevice device = ProfileDevice::kCpu;  // `device:`, optional, default cpu
   ProfileContext context;
   ProfileTopology topology;
   ProfilePeaks peaks;

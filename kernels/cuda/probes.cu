@@ -1,6 +1,9 @@
 // probes.cu — the GPU bandwidth and FP32 throughput probes of probes_cuda.h. Kernels use a
 // grid-stride loop over float4 with enough resident blocks to fill every SM; the read kernel
 // keeps its sum alive with a data-dependent store the compiler cannot remove.
+#include <functional>
+#include <memory>
+
 #include "kernels/cuda/cuda_check.cuh"
 #include "kernels/cuda/probes_cuda.h"
 
@@ -21,6 +24,12 @@ __global__ void read_kernel(const float4* __restrict__ a, std::size_t n, float* 
   }
   const float s = acc.x + acc.y + acc.z + acc.w;
   if (s == -1.25e-30f) *sink = s;  // never true for the zero-filled input; not provable
+}
+
+__global__ void write_kernel(float4* __restrict__ b, std::size_t n) {
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<std::size_t>(gridDim.x) * blockDim.x)
+    b[i] = float4{1.0f, 2.0f, 3.0f, 4.0f};
 }
 
 __global__ void copy_kernel(const float4* __restrict__ a, float4* __restrict__ b, std::size_t n) {
@@ -62,6 +71,8 @@ const char* to_string(GpuBandwidthKind k) {
   switch (k) {
     case GpuBandwidthKind::kRead:
       return "read";
+    case GpuBandwidthKind::kWrite:
+      return "write";
     case GpuBandwidthKind::kCopyKernel:
       return "copy";
     case GpuBandwidthKind::kCopyMemcpy:
@@ -74,60 +85,69 @@ const char* to_string(GpuBandwidthKind k) {
   return "?";
 }
 
-double probe_bandwidth(GpuBandwidthKind kind, std::size_t bytes, int reps) {
+std::int64_t probe_threads() {
+  return static_cast<std::int64_t>(filling_blocks()) * kThreads;
+}
+
+std::vector<double> probe_bandwidth(GpuBandwidthKind kind, std::size_t bytes, int reps, int calls) {
   const unsigned blocks = filling_blocks();
   DeviceBuffer sink(sizeof(float));
-  double ms = 0, moved = 0;
+  const bool two_arrays =
+      kind == GpuBandwidthKind::kCopyKernel || kind == GpuBandwidthKind::kCopyMemcpy;
+  const bool host =
+      kind == GpuBandwidthKind::kHostToDevice || kind == GpuBandwidthKind::kDeviceToHost;
+  const std::size_t n = bytes / (two_arrays ? 2 : 1) / sizeof(float4);
+  const std::size_t array_bytes = n * sizeof(float4);
+  DeviceBuffer a(array_bytes), b(two_arrays ? array_bytes : 0);
+  std::unique_ptr<PinnedBuffer> h;
+  if (host) h = std::make_unique<PinnedBuffer>(array_bytes);
+  LLMSIZER_CUDA(cudaMemset(a.data(), 0, a.size()));
+  std::function<void()> enqueue;
   switch (kind) {
-    case GpuBandwidthKind::kRead: {
-      const std::size_t n = bytes / sizeof(float4);
-      DeviceBuffer a(n * sizeof(float4));
-      LLMSIZER_CUDA(cudaMemset(a.data(), 0, a.size()));
-      ms = time_ms(
-          [&] {
-            read_kernel<<<blocks, kThreads>>>(a.as<const float4>(), n, sink.as<float>());
-            LLMSIZER_CUDA_LAUNCHED("read_kernel");
-          },
-          reps);
-      moved = static_cast<double>(n * sizeof(float4));
+    case GpuBandwidthKind::kRead:
+      enqueue = [&] {
+        read_kernel<<<blocks, kThreads>>>(a.as<const float4>(), n, sink.as<float>());
+        LLMSIZER_CUDA_LAUNCHED("read_kernel");
+      };
       break;
-    }
+    case GpuBandwidthKind::kWrite:
+      enqueue = [&] {
+        write_kernel<<<blocks, kThreads>>>(a.as<float4>(), n);
+        LLMSIZER_CUDA_LAUNCHED("write_kernel");
+      };
+      break;
     case GpuBandwidthKind::kCopyKernel:
-    case GpuBandwidthKind::kCopyMemcpy: {
-      const std::size_t n = bytes / 2 / sizeof(float4);
-      DeviceBuffer a(n * sizeof(float4)), b(n * sizeof(float4));
-      LLMSIZER_CUDA(cudaMemset(a.data(), 0, a.size()));
-      ms = time_ms(
-          [&] {
-            if (kind == GpuBandwidthKind::kCopyKernel) {
-              copy_kernel<<<blocks, kThreads>>>(a.as<const float4>(), b.as<float4>(), n);
-              LLMSIZER_CUDA_LAUNCHED("copy_kernel");
-            } else {
-              LLMSIZER_CUDA(
-                  cudaMemcpyAsync(b.data(), a.data(), a.size(), cudaMemcpyDeviceToDevice, nullptr));
-            }
-          },
-          reps);
-      moved = 2.0 * static_cast<double>(n * sizeof(float4));
+      enqueue = [&] {
+        copy_kernel<<<blocks, kThreads>>>(a.as<const float4>(), b.as<float4>(), n);
+        LLMSIZER_CUDA_LAUNCHED("copy_kernel");
+      };
       break;
-    }
+    case GpuBandwidthKind::kCopyMemcpy:
+      enqueue = [&] {
+        LLMSIZER_CUDA(
+            cudaMemcpyAsync(b.data(), a.data(), array_bytes, cudaMemcpyDeviceToDevice, nullptr));
+      };
+      break;
     case GpuBandwidthKind::kHostToDevice:
-    case GpuBandwidthKind::kDeviceToHost: {
-      PinnedBuffer h(bytes);
-      DeviceBuffer d(bytes);
-      const bool h2d = kind == GpuBandwidthKind::kHostToDevice;
-      ms = time_ms(
-          [&] {
-            LLMSIZER_CUDA(
-                cudaMemcpyAsync(h2d ? d.data() : h.data(), h2d ? h.data() : d.data(), bytes,
-                                h2d ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost, nullptr));
-          },
-          reps);
-      moved = static_cast<double>(bytes);
+      enqueue = [&] {
+        LLMSIZER_CUDA(
+            cudaMemcpyAsync(a.data(), h->data(), array_bytes, cudaMemcpyHostToDevice, nullptr));
+      };
       break;
-    }
+    case GpuBandwidthKind::kDeviceToHost:
+      enqueue = [&] {
+        LLMSIZER_CUDA(
+            cudaMemcpyAsync(h->data(), a.data(), array_bytes, cudaMemcpyDeviceToHost, nullptr));
+      };
+      break;
   }
-  return ms > 0 ? moved / (ms * 1e-3) : 0.0;
+  const double moved = static_cast<double>(array_bytes) * (two_arrays ? 2.0 : 1.0);
+  std::vector<double> rates;
+  for (int r = 0; r < reps; ++r) {
+    const double ms = time_ms(enqueue, calls);
+    rates.push_back(ms > 0 ? moved / (ms * 1e-3) : 0.0);
+  }
+  return rates;
 }
 
 double probe_fp32_fma(int reps) {

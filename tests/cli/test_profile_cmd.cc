@@ -30,6 +30,24 @@ int run_cli(const std::string& args) {
 TEST_CASE("profile rejects bad options with exit 2", "[cli][profile]") {
   CHECK(run_cli("profile --quick --full") == 2);
   CHECK(run_cli("profile --threads 0") == 2);
+  CHECK(run_cli("profile --device tpu") == 2);
+  CHECK(run_cli("profile --device gpu --gpu -1") == 2);
+}
+
+TEST_CASE("profile --device gpu: exit 2 without CUDA, nothing written without a device",
+          "[cli][profile]") {
+  const fs::path out =
+      fs::temp_directory_path() / ("llmsizer-gpu-profile-" + std::to_string(getpid()) + ".yaml");
+  const int rc = run_cli("profile --device gpu --quiet --out " + out.string());
+#ifdef LLMSIZER_TEST_HAVE_CUDA
+  // With a device this measures it (seconds); without one it reports the runtime's reason.
+  CHECK((rc == 0 || rc == 1));
+  CHECK(fs::exists(out) == (rc == 0));
+#else
+  CHECK(rc == 2);
+  CHECK_FALSE(fs::exists(out));
+#endif
+  fs::remove(out);
 }
 
 TEST_CASE("Ctrl-C during profile leaves no file and exits 130", "[cli][profile]") {

@@ -307,18 +307,29 @@ TEST_CASE("GPU probes and CUDA-event timing give plausible rates", "[cuda][devic
   if (!have_device()) return;
   const std::size_t bytes = std::size_t{64} << 20;
   for (auto kind :
-       {GpuBandwidthKind::kRead, GpuBandwidthKind::kCopyKernel, GpuBandwidthKind::kCopyMemcpy,
-        GpuBandwidthKind::kHostToDevice, GpuBandwidthKind::kDeviceToHost}) {
+       {GpuBandwidthKind::kRead, GpuBandwidthKind::kWrite, GpuBandwidthKind::kCopyKernel,
+        GpuBandwidthKind::kCopyMemcpy, GpuBandwidthKind::kHostToDevice,
+        GpuBandwidthKind::kDeviceToHost}) {
     INFO(to_string(kind));
-    const double r = probe_bandwidth(kind, bytes, 3);
-    CHECK(r > 1e9);   // every CUDA GPU since 2008 moves more than 1 GB/s
-    CHECK(r < 2e13);  // and none moves 20 TB/s
+    const auto rates = probe_bandwidth(kind, bytes, 3, 2);
+    REQUIRE(rates.size() == 3);
+    for (double r : rates) {
+      CHECK(r > 1e9);   // every CUDA GPU since 2008 moves more than 1 GB/s
+      CHECK(r < 2e13);  // and none moves 20 TB/s
+    }
   }
   const double f = probe_fp32_fma(2);
   CHECK(f > 1e11);
   CHECK(f < 5e14);
-  DeviceBuffer a(std::size_t{16} << 20), b(std::size_t{16} << 20);
-  const double ms = time_ms([&] { (void)0; }, 3);
-  CHECK(ms >= 0.0);
-  CHECK(ms < 1.0);
+  CHECK(probe_threads() >= 1024);
+  // CUDA-event timing of an RMSNorm over 64 MiB: positive and well under a second.
+  DeviceBuffer x(bytes), y(bytes), g(4096 * sizeof(float));
+  const double ms = time_ms(
+      [&] {
+        rmsnorm(NormArgs{x.as<float>(), g.as<float>(), y.as<float>(),
+                         static_cast<std::int64_t>(bytes / 4 / 4096), 4096, 1e-5f});
+      },
+      3);
+  CHECK(ms > 0.0);
+  CHECK(ms < 1000.0);
 }

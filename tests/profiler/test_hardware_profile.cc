@@ -117,3 +117,30 @@ TEST_CASE("invalid hardware profiles are rejected with the diagnostics they stat
   }
   CHECK(checked >= 4);
 }
+
+TEST_CASE("the device field: absent means cpu, gpu round-trips, other values are errors",
+          "[profiler][profile]") {
+  auto p = sample();
+  const std::string cpu_text = schema::write_hardware_profile_yaml(p);
+  CHECK(cpu_text.find("device:") == std::string::npos);  // default: CPU files keep their bytes
+  core::Diagnostics d;
+  auto back = schema::parse_hardware_profile_yaml(cpu_text, "p.yaml", d);
+  REQUIRE(back);
+  CHECK(back->device == schema::ProfileDevice::kCpu);
+
+  p.device = schema::ProfileDevice::kGpu;
+  const std::string gpu_text = schema::write_hardware_profile_yaml(p);
+  CHECK(gpu_text.find("\ndevice: gpu\n") != std::string::npos);
+  back = schema::parse_hardware_profile_yaml(gpu_text, "p.yaml", d);
+  INFO(d.format());
+  REQUIRE(back);
+  CHECK(back->device == schema::ProfileDevice::kGpu);
+  CHECK(schema::write_hardware_profile_yaml(*back) == gpu_text);
+
+  std::string bad = gpu_text;
+  bad.replace(bad.find("device: gpu"), 11, "device: tpu");
+  core::Diagnostics bd;
+  CHECK_FALSE(schema::parse_hardware_profile_yaml(bad, "bad.yaml", bd));
+  CHECK(bd.format().find("bad.yaml:4") != std::string::npos);
+  CHECK(bd.format().find("device") != std::string::npos);
+}
