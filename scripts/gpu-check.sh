@@ -18,7 +18,13 @@ fail() { echo "gpu-check: FAILED: $*"; status=1; }
 
 step "device"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem,pcie.link.gen.max,pcie.link.width.max --format=csv 2>&1 | tee "$out/nvidia-smi.txt" || true
-nvcc --version 2>/dev/null | tail -2 || echo "nvcc not on PATH (CMake looks in /usr/local/cuda)"
+# The CUDA 13 runtime this builds against needs an R580+ driver; an older one makes every
+# device case report cudaErrorInsufficientDriver.
+nvcc_bin=$(command -v nvcc || ls /usr/local/cuda/bin/nvcc 2>/dev/null || true)
+if [[ -n "$nvcc_bin" ]]; then "$nvcc_bin" --version | tail -2; else fail "no nvcc (CUDA toolkit) found"; fi
+for pc in hwloc yaml-cpp fmt; do
+  pkg-config --exists "$pc" 2>/dev/null || echo "gpu-check: warning: pkg-config does not find $pc (scripts/install-deps.sh lists the packages)"
+done
 
 step "configure + build (preset cuda, -j$jobs)"
 if ! timeout 60 cmake --preset cuda >"$out/configure.log" 2>&1; then

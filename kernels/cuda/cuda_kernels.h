@@ -87,7 +87,7 @@ double time_ms(const std::function<void()>& enqueue, int reps);
 
 // Y[m x n] = X[m x k] W[n x k]^T through cuBLASLt with f32 accumulation. dtype f16 or bf16:
 // X and W in dtype, Y f32. dtype fp8_e4m3: X and W e4m3 (unit scales), Y bf16 (cuBLASLt's
-// FP8 output types); needs compute capability >= kFp8MinCapability and k % 16 == 0.
+// FP8 output types); needs compute capability >= kFp8MinCapability, k % 16 == 0, n % 8 == 0.
 struct GemmArgs {
   const void* x = nullptr;
   const void* w = nullptr;

@@ -60,7 +60,9 @@ void gemm(core::DType dtype, const GemmArgs& g) {
       if (compute_capability() < kFp8MinCapability)
         throw CudaError("gemm fp8_e4m3: needs compute capability 8.9 or later (this device: " +
                         std::to_string(compute_capability()) + ")");
-      if (g.k % 16 != 0) throw CudaError("gemm fp8_e4m3: k must be a multiple of 16");
+      // FP8 wants 16-byte aligned leading dimensions: k e4m3 values, n bf16 outputs.
+      if (g.k % 16 != 0 || g.n % 8 != 0)
+        throw CudaError("gemm fp8_e4m3: k must be a multiple of 16 and n of 8");
       in_type = CUDA_R_8F_E4M3;
       out_type = CUDA_R_16BF;
       break;
