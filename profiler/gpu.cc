@@ -294,7 +294,10 @@ ProfileRun make_gpu_profile(const ProbeSettings& s, bool full, int device, GpuEx
   double done = 0;
   for (const auto& [kind, gkind] : kinds)
     for (std::uint64_t ws : sizes) {
-      if (cancelled()) return run.cancelled = true, run;
+      if (cancelled()) {
+        run.cancelled = true;
+        return run;
+      }
       progress(fmt::format("{} {}", schema::to_string(kind), core::format_bytes(ws)),
                done++ / steps);
       // Each repetition at least ~2 ms of transfers so event resolution does not matter.

@@ -55,15 +55,28 @@ TEST_CASE("Ctrl-C during profile leaves no file and exits 130", "[cli][profile]"
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string out = (dir / "p.yaml").string();
+  // The child's progress lines (stderr, not a terminal) tell when it is measuring, i.e. its
+  // SIGINT handler is in place; a fixed delay raced with slow start-up (a CUDA build loads
+  // cuBLASLt first).
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    execl(LLMSIZER_CLI_PATH, "llmsizer", "profile", "--quiet", "--out", out.c_str(),
+    close(fds[0]);
+    dup2(fds[1], STDERR_FILENO);
+    execl(LLMSIZER_CLI_PATH, "llmsizer", "profile", "--out", out.c_str(),
           static_cast<char*>(nullptr));
     _exit(127);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  close(fds[1]);
+  char c = 0;
+  while (read(fds[0], &c, 1) == 1 && c != '\n') {
+  }
   kill(pid, SIGINT);
+  while (read(fds[0], &c, 1) == 1) {  // drain so the child never blocks on a full pipe
+  }
+  close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
   REQUIRE(WIFEXITED(status));
