@@ -144,3 +144,32 @@ TEST_CASE("the device field: absent means cpu, gpu round-trips, other values are
   CHECK(bd.format().find("bad.yaml:4") != std::string::npos);
   CHECK(bd.format().find("device") != std::string::npos);
 }
+
+TEST_CASE("a GPU-shaped profile (as make_gpu_profile fills it) passes the strict parser",
+          "[profiler][profile]") {
+  // Field meanings of docs/schema/hardware-profile.md#gpu-profiles, H100-sized values.
+  schema::HardwareProfile p;
+  p.id = "nvidia-h100-80gb-hbm3-2026-11-27";
+  p.device = schema::ProfileDevice::kGpu;
+  p.context = {"gpuhost",    "Intel Xeon", 16,      32,
+               "GNU 12.2.0", "-O3",        "0.1.0", "2026-11-27T04:00:00Z"};
+  p.topology.packages = 1;
+  p.topology.cores = 132;                    // SMs
+  p.topology.hardware_threads = 132 * 2048;  // resident threads
+  p.topology.numa_nodes = 0;
+  p.topology.memory_bytes = 85ull << 30;
+  p.topology.caches = {{2, 50ull << 20, 1}};
+  p.topology.isa = {"sm_90", "fp8_e4m3"};
+  p.peaks = {5.0e13, 6.7e13, 0.0, 1.98e9, "cuda_sm_90", "none"};
+  p.bandwidth = {
+      {schema::BandwidthKind::kRead, 4ull << 30, 132 * 8 * 256, 3.0e12, 0.004, 20, false},
+      {schema::BandwidthKind::kCopy, 4ull << 30, 132 * 8 * 256, 2.9e12, 0.006, 20, false}};
+  const std::string text = schema::write_hardware_profile_yaml(p);
+  core::Diagnostics d;
+  const auto back = schema::parse_hardware_profile_yaml(text, "gpu.yaml", d);
+  INFO(text << d.format());
+  REQUIRE(back);
+  CHECK(back->device == schema::ProfileDevice::kGpu);
+  CHECK(same(p, *back));
+  CHECK(schema::write_hardware_profile_yaml(*back) == text);
+}
