@@ -306,10 +306,9 @@ TEST_CASE("CUDA kernels reject shapes they do not support", "[cuda][device]") {
 TEST_CASE("GPU probes and CUDA-event timing give plausible rates", "[cuda][device]") {
   if (!have_device()) return;
   const std::size_t bytes = std::size_t{64} << 20;
-  for (auto kind :
-       {GpuBandwidthKind::kRead, GpuBandwidthKind::kWrite, GpuBandwidthKind::kCopyKernel,
-        GpuBandwidthKind::kCopyMemcpy, GpuBandwidthKind::kHostToDevice,
-        GpuBandwidthKind::kDeviceToHost}) {
+  for (auto kind : {GpuBandwidthKind::kRead, GpuBandwidthKind::kWrite,
+                    GpuBandwidthKind::kCopyKernel, GpuBandwidthKind::kCopyMemcpy,
+                    GpuBandwidthKind::kHostToDevice, GpuBandwidthKind::kDeviceToHost}) {
     INFO(to_string(kind));
     const auto rates = probe_bandwidth(kind, bytes, 3, 2);
     REQUIRE(rates.size() == 3);
