@@ -15,6 +15,9 @@
 #include "cli/run_cmd.h"
 #include "cli/validate_cmd.h"
 #include "profiler/topology.h"
+#ifdef LLMSIZER_HAVE_CUDA
+#include "profiler/gpu.h"
+#endif
 #endif
 
 namespace {
@@ -279,7 +282,8 @@ int main(int argc, char** argv) {
 #ifdef LLMSIZER_HAVE_PROFILER
   auto* hwc = app.add_subcommand("hw",
                                  "this host: packages, cores, threads, caches, NUMA nodes, "
-                                 "memory (hwloc and the OS) and ISA features");
+                                 "memory (hwloc and the OS) and ISA features; GPUs in a "
+                                 "CUDA build");
   std::string hw_format = "table";
   hwc->add_option("-f,--format", hw_format, "table | json")
       ->check(CLI::IsMember({"table", "json"}))
@@ -299,6 +303,12 @@ int main(int argc, char** argv) {
   profc->add_option("--threads", prof_o.threads, "most threads to use (default: all cores)")
       ->check(CLI::Range(1, 1024));
   profc->add_flag("--quiet", prof_o.quiet, "no progress");
+  profc->add_option("--device", prof_o.device, "cpu | gpu (gpu needs a CUDA build)")
+      ->check(CLI::IsMember({"cpu", "gpu"}))
+      ->capture_default_str();
+  profc->add_option("--gpu", prof_o.gpu_index, "which CUDA device with --device gpu")
+      ->check(CLI::Range(0, 63))
+      ->capture_default_str();
 
   llmsizer::cli::RunCmdOptions run_o;
   auto* runc = llmsizer::cli::add_run_command(app, run_o);
@@ -332,10 +342,22 @@ int main(int argc, char** argv) {
 #ifdef LLMSIZER_HAVE_PROFILER
   if (hwc->parsed()) {
     const auto t = llmsizer::profiler::discover_topology();
+#ifdef LLMSIZER_HAVE_CUDA
+    std::string why;
+    const auto gpus = llmsizer::profiler::discover_gpus(&why);
+    std::fputs(
+        (hw_format == "json"
+             ? llmsizer::profiler::topology_json(
+                   t, [&](auto& j) { llmsizer::profiler::gpus_json(j, gpus); })
+             : llmsizer::profiler::topology_table(t) + llmsizer::profiler::gpus_table(gpus, why))
+            .c_str(),
+        stdout);
+#else
     std::fputs((hw_format == "json" ? llmsizer::profiler::topology_json(t)
                                     : llmsizer::profiler::topology_table(t))
                    .c_str(),
                stdout);
+#endif
     return 0;
   }
   if (profc->parsed()) return llmsizer::cli::run_profile(g, prof_o);

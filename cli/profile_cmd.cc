@@ -18,6 +18,9 @@
 #include "cli/output.h"
 #include "profiler/make_profile.h"
 #include "schema/hardware_profile.h"
+#ifdef LLMSIZER_HAVE_CUDA
+#include "profiler/gpu.h"
+#endif
 
 namespace llmsizer::cli {
 
@@ -33,6 +36,16 @@ extern "C" void on_sigint(int) {
 
 int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
   namespace fs = std::filesystem;
+  const bool gpu = o.device == "gpu";
+#ifndef LLMSIZER_HAVE_CUDA
+  if (gpu) {
+    std::fputs(
+        "<command line>: error: --device gpu: this llmsizer was built without CUDA; configure "
+        "with `cmake --preset cuda` (LLMSIZER_ENABLE_CUDA=ON)\n",
+        stderr);
+    return 2;
+  }
+#endif
   g_interrupted.store(false);
   struct sigaction sa = {};
   struct sigaction old = {};
@@ -61,7 +74,24 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
       std::fflush(stderr);
     };
 
-  const auto run = profiler::make_profile(s, o.threads);
+  profiler::ProfileRun run;
+#ifdef LLMSIZER_HAVE_CUDA
+  profiler::GpuExtras extras;
+  if (gpu) {
+    try {
+      run = profiler::make_gpu_profile(s, o.full, o.gpu_index, &extras);
+    } catch (const std::exception& e) {
+      sigaction(SIGINT, &old, nullptr);
+      if (!o.quiet && tty) std::fputs("\n", stderr);
+      std::fprintf(stderr, "profile: error: GPU %d: %s\n", o.gpu_index, e.what());
+      return 1;
+    }
+  } else {
+    run = profiler::make_profile(s, o.threads);
+  }
+#else
+  run = profiler::make_profile(s, o.threads);
+#endif
   if (!o.quiet && tty) std::fputs("\n", stderr);
   if (run.cancelled || g_interrupted.load()) {
     sigaction(SIGINT, &old, nullptr);
@@ -100,6 +130,35 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
     return 1;
   }
 
+#ifdef LLMSIZER_HAVE_CUDA
+  if (gpu) {
+    const auto& pk = run.profile.peaks;
+    std::fprintf(stderr,
+                 "profile: %s: fp32 FMA %s = %.1f%% of %s (SMs x lanes x 2 x reported clock)\n",
+                 extras.gpu.name.c_str(), format_rate(pk.fp32_flop_per_s, "FLOP/s").c_str(),
+                 pk.fp32_theoretical_flop_per_s > 0
+                     ? 100 * pk.fp32_flop_per_s / pk.fp32_theoretical_flop_per_s
+                     : 0.0,
+                 format_rate(pk.fp32_theoretical_flop_per_s, "FLOP/s").c_str());
+    std::fprintf(stderr, "profile: bf16 GEMM %lld^3 (cuBLASLt) %s\n",
+                 static_cast<long long>(extras.bf16_gemm_size),
+                 format_rate(extras.bf16_gemm_flop_per_s, "FLOP/s").c_str());
+    for (const auto& b : run.profile.bandwidth)
+      std::fprintf(stderr, "profile: %s %s: %s (cv %.3f)\n", schema::to_string(b.kind),
+                   format_rate(static_cast<double>(b.working_set_bytes), "B").c_str(),
+                   format_rate(b.bytes_per_s, "B/s").c_str(), b.cv);
+    std::fprintf(
+        stderr,
+        "profile: cudaMemcpy device-to-device %s; interface %s (2 x memory clock x bus width)\n",
+        format_rate(extras.memcpy_d2d_bytes_per_s, "B/s").c_str(),
+        format_rate(extras.gpu.interface_bytes_per_s(), "B/s").c_str());
+    std::fprintf(stderr, "profile: host to device %s, device to host %s (pinned, 256 MiB)\n",
+                 format_rate(extras.host_to_device_bytes_per_s, "B/s").c_str(),
+                 format_rate(extras.device_to_host_bytes_per_s, "B/s").c_str());
+    std::fprintf(stderr, "profile: wrote %s\n", out.c_str());
+    return 0;
+  }
+#endif
   const auto& pk = run.profile.peaks;
   std::fprintf(stderr, "profile: clock %s; fp32 %s (%s) = %.1f%% of %s theoretical\n",
                format_rate(pk.clock_hz, "Hz").c_str(),

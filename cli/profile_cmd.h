@@ -14,9 +14,12 @@ struct ProfileCmdOptions {
   std::string out;    // empty: <profiles>/measured/<host>-<date>.yaml
   int threads = 0;    // 0: all cores
   bool quiet = false;
+  std::string device = "cpu";  // cpu | gpu (gpu: CUDA builds only, profiler/gpu.h)
+  int gpu_index = 0;
 };
 
-// Exit codes: 0 written, 1 could not write, 130 interrupted.
+// Exit codes: 0 written, 1 could not write or the GPU failed, 2 --device gpu in a build
+// without CUDA, 130 interrupted.
 int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o);
 
 }  // namespace llmsizer::cli

@@ -4,11 +4,13 @@
 set(LLMSIZER_ALLOWED_core "")
 set(LLMSIZER_ALLOWED_schema "llmsizer_core")
 set(LLMSIZER_ALLOWED_kernels "llmsizer_core")
-set(LLMSIZER_ALLOWED_profiler "llmsizer_core;llmsizer_kernels;llmsizer_schema")
+set(LLMSIZER_ALLOWED_kernels_cuda "llmsizer_core;llmsizer_kernels")
+set(LLMSIZER_ALLOWED_profiler
+    "llmsizer_core;llmsizer_kernels;llmsizer_kernels_cuda;llmsizer_schema")
 set(LLMSIZER_ALLOWED_estimator "llmsizer_core;llmsizer_schema")
 
 function(llmsizer_check_layering)
-  foreach(module core schema kernels profiler estimator)
+  foreach(module core schema kernels kernels_cuda profiler estimator)
     set(target llmsizer_${module})
     if(NOT TARGET ${target})
       continue()

@@ -2,7 +2,7 @@
 // (op, dtype) group the order is the preference order of best_kernel().
 #include "kernels/registry.h"
 
-#include "core/transformer_ops.h"
+#include "kernels/shape_cost.h"
 
 namespace llmsizer::kernels {
 namespace {
@@ -56,53 +56,6 @@ void run_embedding(const cpu::EmbeddingArgs& a, cpu::ThreadPool& p, cpu::Workspa
 template <Isa I>
 void run_kv_append(const cpu::KvAppendArgs& a, cpu::ThreadPool& p, cpu::Workspace& ws) {
   cpu::kv_append(I, a, p, ws);
-}
-
-// ---- costs (core/op_cost.h, core/transformer_ops.h) ---------------------------------------
-
-template <DType W>
-core::OpCost matmul_cost_of(const OpShape& s) {
-  return core::matmul_cost(s.m, s.k, s.n, W, DType::kF32);
-}
-core::OpCost norm_cost_of(const OpShape& s) {
-  return core::norm_cost(s.m, s.k, DType::kF32);
-}
-core::OpCost rope_cost_of(const OpShape& s) {
-  return core::rope_cost(s.m, s.heads, s.head_dim, DType::kF32);
-}
-core::OpCost activation_cost_of(const OpShape& s) {
-  return core::activation_cost(s.m * s.k, false, DType::kF32);
-}
-core::OpCost gated_cost_of(const OpShape& s) {
-  return core::activation_cost(s.m * s.k, true, DType::kF32);
-}
-core::OpCost softmax_cost_of(const OpShape& s) {
-  return core::softmax_cost(s.m, s.k, DType::kF32);
-}
-template <DType KV>
-core::OpCost attention_cost_of(const OpShape& s) {
-  const auto hd = static_cast<std::uint64_t>(s.head_dim);
-  core::AttentionDims d;
-  d.heads = static_cast<double>(s.heads);
-  d.kv_heads = static_cast<double>(s.kv_heads);
-  d.qk_dim = d.v_dim = static_cast<double>(s.head_dim);
-  d.kv_entry_bytes = 2.0 * d.kv_heads * static_cast<double>(core::tensor_bytes(KV, 1, hd));
-  return core::attention_cost(d, 1, static_cast<double>(s.m), static_cast<double>(s.past),
-                              static_cast<double>(s.window), DType::kF32);
-}
-
-core::OpCost add_cost_of(const OpShape& s) {
-  return core::elementwise_cost(static_cast<double>(s.m * s.k), 2, 1, 1, DType::kF32);
-}
-template <DType T>
-core::OpCost embedding_cost_of(const OpShape& s) {
-  return core::embedding_cost(
-      static_cast<double>(s.m), static_cast<double>(s.k),
-      static_cast<double>(core::tensor_bytes(T, 1, static_cast<std::uint64_t>(s.k))), DType::kF32);
-}
-template <DType KV>
-core::OpCost kv_append_cost_of(const OpShape& s) {
-  return core::kv_append_cost(s.m, s.kv_heads, s.head_dim, KV, DType::kF32);
 }
 
 constexpr double kF32Error = 1e-5;    // f32 accumulation (blocked sums, FMA contraction)

@@ -194,14 +194,7 @@ Measurement measure_team(int threads, const std::function<Body(int)>& make_body,
   std::vector<std::thread> team;
   for (int i = 0; i < threads; ++i) team.emplace_back(worker, i);
   for (auto& t : team) t.join();
-  Measurement m;
-  m.reps = static_cast<int>(phase.rates.size());
-  if (m.reps == 0) return m;
-  const auto w = window(phase.rates, s);
-  m.rate = median(w);
-  m.cv = coefficient_of_variation(w);
-  m.noisy = m.cv >= s.cv_target;
-  return m;
+  return summarize(phase.rates, s);
 }
 
 // ---- buffers ---------------------------------------------------------------------------
@@ -685,6 +678,17 @@ PeakResult probe_peaks(const ProbeSettings& s, int threads) {
   }
   r.int8_op_per_s = r.int8.rate;
   return r;
+}
+
+Measurement summarize(const std::vector<double>& rates, const ProbeSettings& s) {
+  Measurement m;
+  m.reps = static_cast<int>(rates.size());
+  if (m.reps == 0) return m;
+  const auto w = window(rates, s);
+  m.rate = median(w);
+  m.cv = coefficient_of_variation(w);
+  m.noisy = m.cv >= s.cv_target;
+  return m;
 }
 
 }  // namespace llmsizer::profiler

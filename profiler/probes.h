@@ -86,6 +86,10 @@ double measure_clock_hz(const ProbeSettings& s);
 // clearly faster than AVX2, e.g. Zen 4).
 PeakResult probe_peaks(const ProbeSettings& s, int threads = 0);
 
+// Rate, CV and noisy flag of a series of per-repetition rates, over the last max(min_reps, 5)
+// (the window every probe reports; reps counts them all).
+Measurement summarize(const std::vector<double>& rates, const ProbeSettings& s);
+
 // Physical cores hwloc sees (at least 1).
 int core_count();
 

@@ -111,7 +111,8 @@ std::string topology_table(const Topology& t) {
   return out;
 }
 
-std::string topology_json(const Topology& t) {
+std::string topology_json(const Topology& t,
+                          const std::function<void(schema::JsonWriter&)>& extra) {
   schema::JsonWriter j;
   j.begin_object();
   j.key("schema").value("host-topology").key("schema_version").value(1);
@@ -137,6 +138,7 @@ std::string topology_json(const Topology& t) {
   j.key("isa").begin_array();
   for (const auto& i : t.isa) j.value(i);
   j.end_array();
+  if (extra) extra(j);
   j.end_object();
   return j.str();
 }

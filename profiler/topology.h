@@ -3,8 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+namespace llmsizer::schema {
+class JsonWriter;
+}
 
 namespace llmsizer::profiler {
 
@@ -34,9 +39,11 @@ struct Topology {
 // ISA extensions of the CPU this runs on, as the compiler's CPU detection sees them.
 std::vector<std::string> detect_isa();
 
-// `llmsizer hw` output: a table for people, or JSON.
+// `llmsizer hw` output: a table for people, or JSON; `extra` (optional) writes more members
+// into the JSON object (the GPU list of a CUDA build, profiler/gpu.h).
 std::string topology_table(const Topology& t);
-std::string topology_json(const Topology& t);
+std::string topology_json(const Topology& t,
+                          const std::function<void(schema::JsonWriter&)>& extra = {});
 
 // Discovers the host; `synthetic` (hwloc synthetic description, e.g.
 // "pack:1 core:4 pu:2") makes it deterministic for tests.

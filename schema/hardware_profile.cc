@@ -29,6 +29,12 @@ const std::vector<std::pair<std::string, BandwidthKind>>& kind_names() {
   return kNames;
 }
 
+const std::vector<std::pair<std::string, ProfileDevice>>& device_names() {
+  static const std::vector<std::pair<std::string, ProfileDevice>> kNames = {
+      {"cpu", ProfileDevice::kCpu}, {"gpu", ProfileDevice::kGpu}};
+  return kNames;
+}
+
 constexpr double kMaxRate = 1e18;
 constexpr std::int64_t kMaxBytes = std::int64_t{1} << 50;
 
@@ -111,6 +117,8 @@ std::string write_hardware_profile_yaml(const HardwareProfile& p) {
   w.field("schema", "hardware-profile");
   w.field("schema_version", kHardwareProfileSchemaVersion);
   w.field("id", p.id);
+  // Written only when not the default, so CPU profiles keep their bytes.
+  if (p.device == ProfileDevice::kGpu) w.field("device", "gpu");
   w.begin_map("context");
   w.field("host", p.context.host);
   w.field("cpu_model", p.context.cpu_model);
@@ -168,6 +176,7 @@ std::optional<HardwareProfile> parse_hardware_profile_yaml(std::string_view text
   if (!r.valid()) return std::nullopt;
   HardwareProfile p;
   impl::read_header(r, "hardware-profile", kHardwareProfileSchemaVersion, p.id);
+  r.get_enum("device", p.device, Need::kOptional, device_names());
   if (auto c = r.child("context", Need::kRequired)) {
     c->get("host", p.context.host, Need::kRequired);
     c->get("cpu_model", p.context.cpu_model, Need::kRequired);

@@ -101,8 +101,13 @@ struct KernelPoint {
   double bytes_per_s() const { return seconds > 0 ? bytes / seconds : 0; }
 };
 
+// What was measured: the host CPU (default) or a GPU (profiler/gpu.h; the GPU meanings of
+// topology, peaks and bandwidth are in docs/schema/hardware-profile.md).
+enum class ProfileDevice { kCpu, kGpu };
+
 struct HardwareProfile {
   std::string id;
+  ProfileDevice device = ProfileDevice::kCpu;  // `device:`, optional, default cpu
   ProfileContext context;
   ProfileTopology topology;
   ProfilePeaks peaks;

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -75,7 +76,8 @@ TEST_CASE("serve, plan and fit run as a user runs them", "[cli][serving]") {
   CHECK(r.out.find("time to first token") != std::string::npos);
   CHECK(r.out.find("SLO            ttft_p99=1000ms,tpot_p99=50ms: met") != std::string::npos);
   CHECK(r.out.find("basis: simulated on the datasheet roofline") != std::string::npos);
-  const fs::path tl = fs::temp_directory_path() / "llmsizer-cli-timeline.csv";
+  const fs::path tl =
+      fs::temp_directory_path() / ("llmsizer-cli-timeline-" + std::to_string(getpid()) + ".csv");
   r = run("serve -m llama-3.1-8b -H l4 --rate 2rps -p 512 -n 64 --requests 50 -f json --timeline " +
           tl.string());
   INFO(r.out);
@@ -136,7 +138,8 @@ TEST_CASE("a study gives the same files on 1 or 2 threads and sharded then merge
           "[cli][study]") {
   namespace fs = std::filesystem;
   const std::string study = llmsizer::test::profiles_dir() + "/studies/quantization-what-if.yaml";
-  const fs::path base = fs::temp_directory_path() / "llmsizer-cli-study";
+  const fs::path base =
+      fs::temp_directory_path() / ("llmsizer-cli-study-" + std::to_string(getpid()));
   fs::remove_all(base);
   auto read = [](const fs::path& p) {
     std::ifstream in(p);
@@ -235,7 +238,8 @@ TEST_CASE("bad input exits 2 with a located message, never a crash", "[cli]") {
 
 TEST_CASE("a broken catalog is reported with file:line:col", "[cli]") {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / "llmsizer-cli-broken-catalog";
+  const fs::path dir =
+      fs::temp_directory_path() / ("llmsizer-cli-broken-catalog-" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "models");
   fs::create_directories(dir / "hardware");
@@ -260,7 +264,8 @@ TEST_CASE("a broken catalog is reported with file:line:col", "[cli]") {
 TEST_CASE("--out writes the whole report atomically", "[cli]") {
   namespace fs = std::filesystem;
   // A private folder: other tests create and delete files in the temp dir concurrently.
-  const fs::path dir = fs::temp_directory_path() / "llmsizer-cli-out-test";
+  const fs::path dir =
+      fs::temp_directory_path() / ("llmsizer-cli-out-test-" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   const fs::path out = dir / "report.json";

@@ -30,6 +30,24 @@ int run_cli(const std::string& args) {
 TEST_CASE("profile rejects bad options with exit 2", "[cli][profile]") {
   CHECK(run_cli("profile --quick --full") == 2);
   CHECK(run_cli("profile --threads 0") == 2);
+  CHECK(run_cli("profile --device tpu") == 2);
+  CHECK(run_cli("profile --device gpu --gpu -1") == 2);
+}
+
+TEST_CASE("profile --device gpu: exit 2 without CUDA, nothing written without a device",
+          "[cli][profile]") {
+  const fs::path out =
+      fs::temp_directory_path() / ("llmsizer-gpu-profile-" + std::to_string(getpid()) + ".yaml");
+  const int rc = run_cli("profile --device gpu --quiet --out " + out.string());
+#ifdef LLMSIZER_TEST_HAVE_CUDA
+  // With a device this measures it (seconds); without one it reports the runtime's reason.
+  CHECK((rc == 0 || rc == 1));
+  CHECK(fs::exists(out) == (rc == 0));
+#else
+  CHECK(rc == 2);
+  CHECK_FALSE(fs::exists(out));
+#endif
+  fs::remove(out);
 }
 
 TEST_CASE("Ctrl-C during profile leaves no file and exits 130", "[cli][profile]") {
@@ -37,15 +55,28 @@ TEST_CASE("Ctrl-C during profile leaves no file and exits 130", "[cli][profile]"
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string out = (dir / "p.yaml").string();
+  // The child's progress lines (stderr, not a terminal) tell when it is measuring, i.e. its
+  // SIGINT handler is in place; a fixed delay raced with slow start-up (a CUDA build loads
+  // cuBLASLt first).
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    execl(LLMSIZER_CLI_PATH, "llmsizer", "profile", "--quiet", "--out", out.c_str(),
+    close(fds[0]);
+    dup2(fds[1], STDERR_FILENO);
+    execl(LLMSIZER_CLI_PATH, "llmsizer", "profile", "--out", out.c_str(),
           static_cast<char*>(nullptr));
     _exit(127);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  close(fds[1]);
+  char c = 0;
+  while (read(fds[0], &c, 1) == 1 && c != '\n') {
+  }
   kill(pid, SIGINT);
+  while (read(fds[0], &c, 1) == 1) {  // drain so the child never blocks on a full pipe
+  }
+  close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
   REQUIRE(WIFEXITED(status));

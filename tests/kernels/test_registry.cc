@@ -15,25 +15,14 @@
 #include "kernels/reference/quant.h"
 #include "kernels/reference/reference.h"
 #include "kernels/registry.h"
+#include "random_values.h"
 
 using namespace llmsizer;
 using namespace llmsizer::kernels;
 
 namespace {
 
-std::vector<float> uniform(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = dist(rng);
-  return v;
-}
-
-std::vector<float> uniform(std::size_t n, unsigned seed, float scale) {
-  auto v = uniform(n, seed);
-  for (auto& x : v) x *= scale;
-  return v;
-}
+using testing::uniform;
 
 OpShape mm(std::int64_t m, std::int64_t k, std::int64_t n) {
   OpShape s;

@@ -154,3 +154,59 @@ TEST_CASE("invalid hardware profiles are rejected with the diagnostics they stat
   }
   CHECK(checked >= 4);
 }
+
+TEST_CASE("the device field: absent means cpu, gpu round-trips, other values are errors",
+          "[profiler][profile]") {
+  auto p = sample();
+  const std::string cpu_text = schema::write_hardware_profile_yaml(p);
+  CHECK(cpu_text.find("device:") == std::string::npos);  // default: CPU files keep their bytes
+  core::Diagnostics d;
+  auto back = schema::parse_hardware_profile_yaml(cpu_text, "p.yaml", d);
+  REQUIRE(back);
+  CHECK(back->device == schema::ProfileDevice::kCpu);
+
+  p.device = schema::ProfileDevice::kGpu;
+  const std::string gpu_text = schema::write_hardware_profile_yaml(p);
+  CHECK(gpu_text.find("\ndevice: gpu\n") != std::string::npos);
+  back = schema::parse_hardware_profile_yaml(gpu_text, "p.yaml", d);
+  INFO(d.format());
+  REQUIRE(back);
+  CHECK(back->device == schema::ProfileDevice::kGpu);
+  CHECK(schema::write_hardware_profile_yaml(*back) == gpu_text);
+
+  std::string bad = gpu_text;
+  bad.replace(bad.find("device: gpu"), 11, "device: tpu");
+  core::Diagnostics bd;
+  CHECK_FALSE(schema::parse_hardware_profile_yaml(bad, "bad.yaml", bd));
+  CHECK(bd.format().find("bad.yaml:4") != std::string::npos);
+  CHECK(bd.format().find("device") != std::string::npos);
+}
+
+TEST_CASE("a GPU-shaped profile (as make_gpu_profile fills it) passes the strict parser",
+          "[profiler][profile]") {
+  // Field meanings of docs/schema/hardware-profile.md#gpu-profiles, H100-sized values.
+  schema::HardwareProfile p;
+  p.id = "nvidia-h100-80gb-hbm3-2026-11-27";
+  p.device = schema::ProfileDevice::kGpu;
+  p.context = {"gpuhost",    "Intel Xeon", 16,      32,
+               "GNU 12.2.0", "-O3",        "0.1.0", "2026-11-27T04:00:00Z"};
+  p.topology.packages = 1;
+  p.topology.cores = 132;                    // SMs
+  p.topology.hardware_threads = 132 * 2048;  // resident threads
+  p.topology.numa_nodes = 0;
+  p.topology.memory_bytes = 85ull << 30;
+  p.topology.caches = {{2, 50ull << 20, 1}};
+  p.topology.isa = {"sm_90", "fp8_e4m3"};
+  p.peaks = {5.0e13, 6.7e13, 0.0, 1.98e9, "cuda_sm_90", "none"};
+  p.bandwidth = {
+      {schema::BandwidthKind::kRead, 4ull << 30, 132 * 8 * 256, 3.0e12, 0.004, 20, false},
+      {schema::BandwidthKind::kCopy, 4ull << 30, 132 * 8 * 256, 2.9e12, 0.006, 20, false}};
+  const std::string text = schema::write_hardware_profile_yaml(p);
+  core::Diagnostics d;
+  const auto back = schema::parse_hardware_profile_yaml(text, "gpu.yaml", d);
+  INFO(text << d.format());
+  REQUIRE(back);
+  CHECK(back->device == schema::ProfileDevice::kGpu);
+  CHECK(same(p, *back));
+  CHECK(schema::write_hardware_profile_yaml(*back) == text);
+}
