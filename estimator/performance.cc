@@ -338,7 +338,9 @@ PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
       sh.past = i64(st.prefill_past);
       sh.heads = i64(prefill_dims.heads), sh.kv_heads = i64(prefill_dims.kv_heads);
       sh.head_dim = i64(prefill_dims.qk_dim), sh.window = i64(k.window);
-      attn_prefill = Part{"attention_prefill", setup_.kv, sh, st.prefill_seqs,
+      // Prefill attention runs on the fresh f32 q/k/v (the reference decoder, like most CPU
+      // engines, writes the cache in its dtype but attends the new tokens in f32).
+      attn_prefill = Part{"attention_prefill", core::DType::kF32, sh, st.prefill_seqs,
                           core::attention_cost(prefill_dims, 1.0, st.prefill_tokens,
                                                st.prefill_past, k.window, act)};
     }
