@@ -86,6 +86,11 @@ double measure_clock_hz(const ProbeSettings& s);
 // clearly faster than AVX2, e.g. Zen 4).
 PeakResult probe_peaks(const ProbeSettings& s, int threads = 0);
 
+// Median (0 for none) and sample coefficient of variation (stddev / mean; 0 below two
+// values) of repeated measurements: the statistics every probe and sweep point reports.
+double median(std::vector<double> v);
+double coefficient_of_variation(const std::vector<double>& v);
+
 // Physical cores hwloc sees (at least 1).
 int core_count();
 
