@@ -188,8 +188,10 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
                "time budget, %d by the hard stop\n",
                run.profile.kernels.size(), noisy, run.sweep_planned, run.sweep_dropped,
                run.sweep_not_run);
-  std::fprintf(stderr, "profile: probes %.1f s, kernel sweeps %.1f s, total %.1f s (wall)\n",
-               run.probe_seconds, run.sweep_seconds,
+  std::fprintf(stderr,
+               "profile: probes %.1f s, kernel sweeps %.1f s (budget %.1f s, predicted %.1f s), "
+               "total %.1f s (wall)\n",
+               run.probe_seconds, run.sweep_seconds, run.sweep_budget_s, run.sweep_predicted_s,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   if (!run.profile.kernels.empty())
     std::fputs(profiler::efficiency_table(profiler::summarize_efficiency(run.profile)).c_str(),

@@ -225,6 +225,8 @@ ProfileRun make_profile(const ProfileSettings& s, int threads,
       std::max(0.0, std::min(w.budget_s, s.total_budget_s - run.probe_seconds - 2.0));
   const auto points =
       select_within_budget(plan.points, roofline_of(run.profile), w, budget, &run.sweep_dropped);
+  run.sweep_budget_s = budget;
+  for (const auto& pt : points) run.sweep_predicted_s += pt.predicted_s;
   if (s.probes.progress)
     w.progress = [&](const std::string& step, double f) {
       s.probes.progress(step, probe_share + (1 - probe_share) * std::min(f, 1.0));

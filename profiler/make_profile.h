@@ -48,6 +48,8 @@ struct ProfileRun {
   int sweep_not_run = 0;
   double probe_seconds = 0;
   double sweep_seconds = 0;
+  double sweep_predicted_s = 0;  // what the selection predicted for the points it took
+  double sweep_budget_s = 0;     // what the sweeps were given
 };
 
 // Measures this host: probes only. `threads` caps the thread counts (0: all cores). Honours
