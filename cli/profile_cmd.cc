@@ -128,6 +128,7 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
   s.probes.cancel = &g_interrupted;
   const bool tty = isatty(STDERR_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
+  int last_percent = -1;
   if (!o.quiet)
     s.probes.progress = [&](const std::string& step, double f) {
       const double used =
@@ -140,8 +141,11 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
                      std::string(static_cast<std::size_t>(filled), '#').c_str(),
                      static_cast<int>(f * 100), left, step.c_str());
       } else {
-        std::fprintf(stderr, "profile: %3d%% ~%.0f s left %s\n", static_cast<int>(f * 100), left,
-                     step.c_str());
+        // Plain lines: one per percent, not one per point (hundreds of sweep points).
+        const int percent = static_cast<int>(f * 100);
+        if (percent == last_percent) return;
+        last_percent = percent;
+        std::fprintf(stderr, "profile: %3d%% ~%.0f s left %s\n", percent, left, step.c_str());
       }
       std::fflush(stderr);
     };
@@ -184,8 +188,8 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
   int noisy = 0;
   for (const auto& k : run.profile.kernels) noisy += k.noisy ? 1 : 0;
   std::fprintf(stderr,
-               "profile: kernels: %zu points timed (%d noisy) of %d planned; %d left out by the "
-               "time budget, %d by the hard stop\n",
+               "profile: kernels: %zu points timed (%d noisy) of %d planned; left out: %d by the "
+               "time budget, %d more while running (slower than predicted)\n",
                run.profile.kernels.size(), noisy, run.sweep_planned, run.sweep_dropped,
                run.sweep_not_run);
   std::fprintf(stderr,

@@ -316,13 +316,35 @@ SweepRun run_sweep(const std::vector<SweepPoint>& points, const SweepSettings& s
   double done = 0;
   const std::size_t window = static_cast<std::size_t>(std::max(s.min_reps, 5));
 
+  // Thinning: when the points done so far took longer than predicted (a loaded host), the
+  // remaining ones are predicted with that slowdown and the least urgent (prefill tier, then
+  // the most expensive) are left out so that the rest fits before the deadline.
+  std::vector<bool> skip(points.size(), false);
+  double predicted_done = 0;
+  auto thin = [&](std::size_t next) {
+    const double slowdown = predicted_done > 0 ? std::max(1.0, elapsed() / predicted_done) : 1.0;
+    std::vector<std::size_t> rest;
+    for (std::size_t i = next; i < points.size(); ++i)
+      if (!skip[i]) rest.push_back(i);
+    std::stable_sort(rest.begin(), rest.end(), [&](std::size_t a, std::size_t b) {
+      return std::tie(points[a].tier, weight[a]) < std::tie(points[b].tier, weight[b]);
+    });
+    double need = 0;
+    for (std::size_t i : rest) {
+      need += weight[i] * slowdown;
+      if (need > deadline_s - elapsed()) skip[i] = true;
+    }
+  };
+
   for (std::size_t idx = 0; idx < points.size(); ++idx) {
     const auto& p = points[idx];
     if (cancelled()) break;
-    if (elapsed() > deadline_s) {
-      run.not_run = static_cast<int>(points.size() - idx);
-      break;
+    if (idx > 0 && idx % 8 == 0) thin(idx);
+    if (skip[idx] || elapsed() > deadline_s) {
+      ++run.not_run;
+      continue;
     }
+    predicted_done += weight[idx];
     const std::string name =
         fmt::format("{}/{}/threads:{}", p.kernel->name, shape_label(p.shape), p.threads);
     if (s.progress) s.progress(name, total > 0 ? done / total : 0);

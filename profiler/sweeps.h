@@ -117,15 +117,16 @@ std::vector<SweepPoint> select_within_budget(const std::vector<SweepPoint>& poin
 struct SweepRun {
   std::vector<schema::KernelPoint> points;  // sorted (op, dtype, threads, shape)
   std::string benchmark_json;  // Google Benchmark's JSON of every run (empty if none ran)
-  int not_run = 0;             // selected points left out when the hard stop came
+  int not_run = 0;  // selected points left out: slower than predicted, or past the deadline
   bool cancelled = false;
 };
 
 // Times the points with Google Benchmark (one registered benchmark per point and round,
 // real time, inputs prepared outside the timed region, kernels on a kernels::cpu::ThreadPool
-// of `threads` pinned threads). Stops starting points after `deadline_s` seconds; honours
-// s.cancel between and inside repetitions. Not reentrant (Google Benchmark's registry is
-// global).
+// of `threads` pinned threads). Starts no point after `deadline_s` seconds, and when the
+// points run slower than their predicted_s, leaves out the least urgent of the rest (tier 1
+// first, then the most expensive) so that the others fit; honours s.cancel between and
+// inside repetitions. Not reentrant (Google Benchmark's registry is global).
 SweepRun run_sweep(const std::vector<SweepPoint>& points, const SweepSettings& s,
                    std::uint64_t llc_bytes, double deadline_s);
 
