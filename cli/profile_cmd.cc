@@ -114,15 +114,20 @@ int write_outputs(const std::vector<std::pair<std::string, std::string>>& files)
 }  // namespace
 
 int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
-  std::vector<profiler::SweepModel> models;
-  if (!resolve_sweep_models(g, o, models)) return 2;
-
+  // The handler goes in first: Ctrl-C at any point (even while the catalog loads) ends
+  // with exit 130 and no file.
   g_interrupted.store(false);
   struct sigaction sa = {};
   struct sigaction old = {};
   sa.sa_handler = on_sigint;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old);
+
+  std::vector<profiler::SweepModel> models;
+  if (!resolve_sweep_models(g, o, models)) {
+    sigaction(SIGINT, &old, nullptr);
+    return 2;
+  }
 
   auto s = profiler::settings_for(o.full ? profiler::Effort::kFull : profiler::Effort::kQuick);
   s.probes.cancel = &g_interrupted;
