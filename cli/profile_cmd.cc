@@ -193,8 +193,8 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
   int noisy = 0;
   for (const auto& k : run.profile.kernels) noisy += k.noisy ? 1 : 0;
   std::fprintf(stderr,
-               "profile: kernels: %zu points timed (%d noisy) of %d planned; left out: %d by the "
-               "time budget, %d more while running (slower than predicted)\n",
+               "profile: kernels: %zu points timed (%d noisy) of %d planned; %d predicted not to "
+               "fit the time budget; %d not timed in the end\n",
                run.profile.kernels.size(), noisy, run.sweep_planned, run.sweep_dropped,
                run.sweep_not_run);
   std::fprintf(stderr,

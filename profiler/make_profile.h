@@ -40,7 +40,8 @@ struct ProfileRun {
   std::vector<TriadCheck> triad_checks;
   bool cancelled = false;
   // The kernel sweeps: Google Benchmark's raw JSON, what the plan skipped or reduced, how
-  // many planned points the budget left out (dropped) or the hard stop cut (not_run).
+  // many planned points were predicted not to fit the budget (dropped) and how many were
+  // finally not timed (not_run: dropped and never re-admitted, or cut while running).
   std::string benchmark_json;
   std::vector<std::string> sweep_notes;
   int sweep_planned = 0;

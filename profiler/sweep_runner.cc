@@ -316,30 +316,33 @@ SweepRun run_sweep(const std::vector<SweepPoint>& points, const SweepSettings& s
   double done = 0;
   const std::size_t window = static_cast<std::size_t>(std::max(s.min_reps, 5));
 
-  // Thinning: when the points done so far took longer than predicted (a loaded host), the
-  // remaining ones are predicted with that slowdown and the least urgent (prefill tier, then
-  // the most expensive) are left out so that the rest fits before the deadline.
+  // Re-planning: the rest is predicted at the pace measured so far (time taken / predicted
+  // for the points done; trusted below 1 only after a second of predictions, and never
+  // below 0.5) and, in urgency order (tier, then cheapest), what fits the time left runs.
   std::vector<bool> skip(points.size(), false);
+  for (std::size_t i = 0; i < points.size(); ++i) skip[i] = !points[i].in_budget;
   double predicted_done = 0;
-  auto thin = [&](std::size_t next) {
-    const double slowdown = predicted_done > 0 ? std::max(1.0, elapsed() / predicted_done) : 1.0;
+  auto replan = [&](std::size_t next) {
+    const double ratio = predicted_done > 0 ? elapsed() / predicted_done : 1.0;
+    const double pace = predicted_done >= 1.0 ? std::max(0.5, ratio) : std::max(1.0, ratio);
     std::vector<std::size_t> rest;
-    for (std::size_t i = next; i < points.size(); ++i)
-      if (!skip[i]) rest.push_back(i);
+    for (std::size_t i = next; i < points.size(); ++i) rest.push_back(i);
     std::stable_sort(rest.begin(), rest.end(), [&](std::size_t a, std::size_t b) {
       return std::tie(points[a].tier, weight[a]) < std::tie(points[b].tier, weight[b]);
     });
     double need = 0;
+    const double left = deadline_s - elapsed();
     for (std::size_t i : rest) {
-      need += weight[i] * slowdown;
-      if (need > deadline_s - elapsed()) skip[i] = true;
+      const double c = weight[i] * pace;
+      skip[i] = need + c > left;
+      if (!skip[i]) need += c;
     }
   };
 
   for (std::size_t idx = 0; idx < points.size(); ++idx) {
     const auto& p = points[idx];
     if (cancelled()) break;
-    if (idx > 0 && idx % 8 == 0) thin(idx);
+    if (idx > 0 && idx % 8 == 0) replan(idx);
     if (skip[idx] || elapsed() > deadline_s) {
       ++run.not_run;
       continue;

@@ -366,6 +366,7 @@ std::vector<SweepPoint> select_within_budget(const std::vector<SweepPoint>& poin
     const double c = cost[i] + (fresh ? predict_setup_seconds(points[i], s, stream) : 0);
     if (used + c > budget_s) {
       ++left_out;
+      cost[i] = c;
       continue;
     }
     used += c;
@@ -379,7 +380,6 @@ std::vector<SweepPoint> select_within_budget(const std::vector<SweepPoint>& poin
   std::map<std::string, std::size_t> group_first;
   std::vector<std::size_t> chosen;
   for (std::size_t i = 0; i < points.size(); ++i) {
-    if (!take[i]) continue;
     std::string key = operand_key(points[i]);
     if (key.empty()) key = fmt::format("#{}", i);
     group_first.emplace(key, i);
@@ -398,6 +398,7 @@ std::vector<SweepPoint> select_within_budget(const std::vector<SweepPoint>& poin
   for (std::size_t i : chosen) {
     out.push_back(points[i]);
     out.back().predicted_s = cost[i];
+    out.back().in_budget = take[i];
   }
   return out;
 }

@@ -67,6 +67,9 @@ struct SweepPoint {
   int tier = 0;            // 0: decode path (m = 1 matmul, decode attention, row ops); 1: prefill
   core::OpCost cost;       // kernel->cost(shape)
   double predicted_s = 0;  // predict_point_seconds (+ operand preparation), set by selection
+  // false: predicted not to fit the budget (select_within_budget); run_sweep runs it only if
+  // the points before it turn out faster than predicted.
+  bool in_budget = true;
 };
 
 struct SweepPlan {
@@ -107,9 +110,10 @@ Roofline roofline_of(const schema::HardwareProfile& p);
 double predict_call_seconds(const SweepPoint& p, const Roofline& r);
 double predict_point_seconds(const SweepPoint& p, const Roofline& r, const SweepSettings& s);
 
-// The points that fit `budget_s`: tier 0 before tier 1, cheapest first within a tier, with
-// the operand preparation of each new operand counted once. Returns them in run order
-// (tier, operand, threads, shape); `dropped` receives how many did not fit.
+// Marks the points that fit `budget_s` (in_budget): tier 0 before tier 1, cheapest first
+// within a tier, with the operand preparation of each new operand counted once; sets
+// predicted_s. Returns all points in run order (tier, operand, plan order); `dropped`
+// receives how many are not in the budget.
 std::vector<SweepPoint> select_within_budget(const std::vector<SweepPoint>& points,
                                              const Roofline& r, const SweepSettings& s,
                                              double budget_s, int* dropped);
@@ -117,16 +121,18 @@ std::vector<SweepPoint> select_within_budget(const std::vector<SweepPoint>& poin
 struct SweepRun {
   std::vector<schema::KernelPoint> points;  // sorted (op, dtype, threads, shape)
   std::string benchmark_json;  // Google Benchmark's JSON of every run (empty if none ran)
-  int not_run = 0;  // selected points left out: slower than predicted, or past the deadline
+  int not_run = 0;             // points not timed (not in budget and never re-admitted, or cut)
   bool cancelled = false;
 };
 
 // Times the points with Google Benchmark (one registered benchmark per point and round,
 // real time, inputs prepared outside the timed region, kernels on a kernels::cpu::ThreadPool
-// of `threads` pinned threads). Starts no point after `deadline_s` seconds, and when the
-// points run slower than their predicted_s, leaves out the least urgent of the rest (tier 1
-// first, then the most expensive) so that the others fit; honours s.cancel between and
-// inside repetitions. Not reentrant (Google Benchmark's registry is global).
+// of `threads` pinned threads). Starts no point after `deadline_s` seconds. Every few points
+// it re-plans the rest with the measured pace (time taken / predicted_s of the points done):
+// in urgency order (tier, then cheapest) the points that fit the time left run, the others
+// are left out — so a loaded host drops prefill points first and a fast one takes points
+// that were not in_budget. Honours s.cancel between and inside repetitions. Not reentrant
+// (Google Benchmark's registry is global).
 SweepRun run_sweep(const std::vector<SweepPoint>& points, const SweepSettings& s,
                    std::uint64_t llc_bytes, double deadline_s);
 

@@ -155,8 +155,10 @@ TEST_CASE("selection fits the budget, decode points first", "[profiler][sweeps]"
   for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i - 1].tier <= all[i].tier);
   for (const auto& p : all) CHECK(p.predicted_s > 0);
 
+  for (const auto& p : all) CHECK(p.in_budget);
   const auto none = profiler::select_within_budget(plan.points, r, s, 0, &dropped);
-  CHECK(none.empty());
+  CHECK(none.size() == plan.points.size());  // all returned, none in the budget
+  CHECK(std::none_of(none.begin(), none.end(), [](const auto& p) { return p.in_budget; }));
   CHECK(dropped == static_cast<int>(plan.points.size()));
 
   // A budget for about the decode points: no prefill point is taken before all of tier 0.
@@ -167,9 +169,8 @@ TEST_CASE("selection fits the budget, decode points first", "[profiler][sweeps]"
       std::count_if(all.begin(), all.end(), [](const auto& p) { return p.tier == 0; }));
   REQUIRE(n0 < all.size());
   const auto some = profiler::select_within_budget(plan.points, r, s, tier0 * (1 + 1e-9), &dropped);
-  CHECK(some.size() == n0);
   CHECK(dropped == static_cast<int>(all.size() - n0));
-  CHECK(std::all_of(some.begin(), some.end(), [](const auto& p) { return p.tier == 0; }));
+  for (const auto& p : some) CHECK(p.in_budget == (p.tier == 0));
 }
 
 TEST_CASE("efficiency is measured against the roof that binds", "[profiler][sweeps]") {
@@ -257,6 +258,14 @@ TEST_CASE("a tiny real sweep times every op through Google Benchmark", "[profile
           std::tie(run.points[i].op, run.points[i].dtype));
   CHECK(run.benchmark_json.find("\"benchmarks\"") != std::string::npos);
   CHECK(run.benchmark_json.find("matmul_q8_0_") != std::string::npos);
+
+  // Points outside the budget run when the time allows: the first re-plan (after 8 points,
+  // all left out here) finds the 60 s deadline far away and takes the rest.
+  auto outside = plan.points;
+  for (auto& p : outside) p.in_budget = false;
+  const auto readmitted = profiler::run_sweep(outside, s, 32ull << 20, 60);
+  CHECK(readmitted.not_run == 8);
+  CHECK(readmitted.points.size() == plan.points.size() - 8);
 
   // Cancelled before it starts: nothing is timed.
   std::atomic<bool> stop{true};
