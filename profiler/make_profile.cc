@@ -226,7 +226,8 @@ ProfileRun make_profile(const ProfileSettings& s, int threads,
   const auto points =
       select_within_budget(plan.points, roofline_of(run.profile), w, budget, &run.sweep_dropped);
   run.sweep_budget_s = budget;
-  for (const auto& pt : points) run.sweep_predicted_s += pt.predicted_s;
+  for (const auto& pt : points)
+    if (pt.in_budget) run.sweep_predicted_s += pt.predicted_s;
   if (s.probes.progress)
     w.progress = [&](const std::string& step, double f) {
       s.probes.progress(step, probe_share + (1 - probe_share) * std::min(f, 1.0));
