@@ -200,12 +200,21 @@ ProfileRun make_profile(const ProbeSettings& s, int threads) {
 ProfileRun make_profile(const ProfileSettings& s, int threads,
                         const std::vector<SweepModel>& models) {
   // Progress: the probes take probes_expected_s of the expected whole, the sweeps the rest.
+  // The run never takes much longer than total_budget_s (the sweeps get what the probes
+  // leave), so the fraction is at least the share of that bound already used: on a loaded
+  // host, where the probes overrun, "time left" is then that bound less the time used.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto used_share = [&] {
+    const double used =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::min(0.99, used / std::max(1.0, s.total_budget_s));
+  };
   const double sweep_expected = models.empty() ? 0 : s.sweeps.budget_s;
   const double probe_share = s.probes_expected_s / (s.probes_expected_s + sweep_expected);
   ProbeSettings ps = s.probes;
   if (s.probes.progress)
     ps.progress = [&](const std::string& step, double f) {
-      s.probes.progress(step, std::min(f, 1.0) * probe_share);
+      s.probes.progress(step, std::max(std::min(f, 1.0) * probe_share, used_share()));
     };
   ProfileRun run = make_profile(ps, threads);
   if (run.cancelled || models.empty()) return run;
@@ -228,9 +237,11 @@ ProfileRun make_profile(const ProfileSettings& s, int threads,
   run.sweep_budget_s = budget;
   for (const auto& pt : points)
     if (pt.in_budget) run.sweep_predicted_s += pt.predicted_s;
+  // From here on: the probes' actual share of (probes + sweep budget).
+  const double done_share = run.probe_seconds / std::max(1e-9, run.probe_seconds + budget);
   if (s.probes.progress)
     w.progress = [&](const std::string& step, double f) {
-      s.probes.progress(step, probe_share + (1 - probe_share) * std::min(f, 1.0));
+      s.probes.progress(step, done_share + (1 - done_share) * std::min(f, 1.0));
     };
   // Hard stop: predictions can be wrong (a loaded host); no new point starts past the budget.
   auto sweep = run_sweep(points, w, llc, budget);

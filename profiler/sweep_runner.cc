@@ -304,9 +304,10 @@ SweepRun run_sweep(const std::vector<SweepPoint>& points, const SweepSettings& s
   // Fractions for the progress callback: predicted seconds of the points done so far.
   std::vector<double> weight(points.size());
   double total = 0;
-  for (std::size_t i = 0; i < points.size(); ++i)
-    total += weight[i] =
-        points[i].predicted_s > 0 ? points[i].predicted_s : s.min_rep_s * (s.min_reps + 2);
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    weight[i] = points[i].predicted_s > 0 ? points[i].predicted_s : s.min_rep_s * (s.min_reps + 2);
+    if (points[i].in_budget) total += weight[i];
+  }
 
   cpu::Workspace arena, ws;
   MatmulOperand mm;
@@ -350,7 +351,10 @@ SweepRun run_sweep(const std::vector<SweepPoint>& points, const SweepSettings& s
     predicted_done += weight[idx];
     const std::string name =
         fmt::format("{}/{}/threads:{}", p.kernel->name, shape_label(p.shape), p.threads);
-    if (s.progress) s.progress(name, total > 0 ? done / total : 0);
+    // Done share of the predicted total, or of the deadline when the run is slower.
+    if (s.progress)
+      s.progress(name, std::max(total > 0 ? done / total : 0,
+                                deadline_s > 0 ? std::min(0.99, elapsed() / deadline_s) : 0));
     done += weight[idx];
 
     // Shared operands are prepared when the group changes (points arrive grouped).
