@@ -291,7 +291,8 @@ int main(int argc, char** argv) {
 
   auto* profc = app.add_subcommand("profile",
                                    "measure this host (bandwidth curve, FP32 FMA and int8 "
-                                   "peaks) and write a hardware-profile YAML");
+                                   "peaks, kernel sweeps at the models' shapes) and write a "
+                                   "hardware-profile YAML");
   llmsizer::cli::ProfileCmdOptions prof_o;
   bool prof_quick_flag = false;
   auto* prof_quick =
@@ -302,6 +303,13 @@ int main(int argc, char** argv) {
                     "output file (default <profiles>/measured/<host>-<date>.yaml)");
   profc->add_option("--threads", prof_o.threads, "most threads to use (default: all cores)")
       ->check(CLI::Range(1, 1024));
+  profc
+      ->add_option("--models", prof_o.models,
+                   "models whose shapes the kernel sweeps time, comma-separated catalog names "
+                   "or model files (default: tinyllama-1.1b,llama-3.1-8b)")
+      ->delimiter(',');
+  profc->add_option("--benchmark-out", prof_o.benchmark_out,
+                    "also write Google Benchmark's raw JSON of the kernel sweeps here");
   profc->add_flag("--quiet", prof_o.quiet, "no progress");
   profc->add_option("--device", prof_o.device, "cpu | gpu (gpu needs a CUDA build)")
       ->check(CLI::IsMember({"cpu", "gpu"}))

@@ -1,6 +1,8 @@
-// profile_cmd.cc — `llmsizer profile`: runs the probes (profiler/make_profile.h) with
-// progress on stderr (a bar on a terminal, plain lines otherwise) and writes the profile
-// atomically. SIGINT sets a flag the probes check; then the temp file is removed (exit 130).
+// profile_cmd.cc — `llmsizer profile`: resolves the sweep models, runs the probes and kernel
+// sweeps (profiler/make_profile.h) with progress on stderr (a bar on a terminal, plain lines
+// otherwise), writes the profile (and the raw benchmark JSON) atomically and prints the
+// kernel efficiency summary. SIGINT sets a flag the probes and sweeps check; then the temp
+// files are removed (exit 130).
 #include "cli/profile_cmd.h"
 
 #include <unistd.h>
@@ -12,11 +14,15 @@
 #include <filesystem>
 #include <fstream>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "cli/deployment.h"
 #include "cli/output.h"
 #include "profiler/make_profile.h"
+#include "schema/catalog.h"
 #include "schema/hardware_profile.h"
 #ifdef LLMSIZER_HAVE_CUDA
 #include "profiler/gpu.h"
@@ -32,10 +38,78 @@ extern "C" void on_sigint(int) {
   g_interrupted.store(true);
 }
 
+// The sweep models: --models, or the default set (a default missing from a custom
+// --profiles catalog is noted and left out; a name the user gave must resolve).
+bool resolve_sweep_models(const GlobalOptions& g, const ProfileCmdOptions& o,
+                          std::vector<profiler::SweepModel>& out) {
+  core::Diagnostics d;
+  auto c = catalog(g, d);
+  if (!c) {
+    std::fputs(d.format().c_str(), stderr);
+    return false;
+  }
+  const bool defaults = o.models.empty();
+  for (const auto& name : defaults ? kDefaultSweepModels : o.models) {
+    if (defaults && !schema::find_model(*c, name)) {
+      std::fprintf(stderr, "profile: note: default sweep model '%s' is not in %s; left out\n",
+                   name.c_str(), g.profiles.c_str());
+      continue;
+    }
+    auto m = schema::resolve_model(*c, name, kCmdLine, "--models", d);
+    if (m) out.push_back({m->id.empty() ? name : m->id, m->arch});
+  }
+  if (d.error_count() > 0) {
+    std::fputs(d.format().c_str(), stderr);
+    return false;
+  }
+  return true;
+}
+
+// Temp files beside their targets, renamed into place only when all were written and no
+// SIGINT came; otherwise removed.
+int write_outputs(const std::vector<std::pair<std::string, std::string>>& files) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> temps;
+  auto remove_temps = [&] {
+    for (const auto& t : temps) fs::remove(t, ec);
+  };
+  for (const auto& [out, text] : files) {
+    const fs::path path(out);
+    if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+    const fs::path tmp = path.string() + fmt::format(".tmp.{}", getpid());
+    temps.push_back(tmp);
+    std::ofstream f(tmp, std::ios::binary);
+    f << text;
+    f.close();
+    if (!f) {
+      remove_temps();
+      std::fprintf(stderr, "%s: error: cannot write\n", tmp.string().c_str());
+      return 1;
+    }
+  }
+  if (g_interrupted.load()) {
+    remove_temps();
+    std::fputs("profile: interrupted; nothing written\n", stderr);
+    return 130;
+  }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    fs::rename(temps[i], files[i].first, ec);
+    if (ec) {
+      std::fprintf(stderr, "%s: error: cannot write (%s)\n", files[i].first.c_str(),
+                   ec.message().c_str());
+      remove_temps();
+      return 1;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
-  namespace fs = std::filesystem;
+  // The handler goes in first: Ctrl-C at any point (even while the catalog loads) ends
+  // with exit 130 and no file.
   const bool gpu = o.device == "gpu";
 #ifndef LLMSIZER_HAVE_CUDA
   if (gpu) {
@@ -53,23 +127,34 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, &old);
 
+  std::vector<profiler::SweepModel> models;
+  if (!resolve_sweep_models(g, o, models)) {
+    sigaction(SIGINT, &old, nullptr);
+    return 2;
+  }
+
   auto s = profiler::settings_for(o.full ? profiler::Effort::kFull : profiler::Effort::kQuick);
-  s.cancel = &g_interrupted;
+  s.probes.cancel = &g_interrupted;
   const bool tty = isatty(STDERR_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
+  int last_percent = -1;
   if (!o.quiet)
-    s.progress = [&](const std::string& step, double f) {
+    s.probes.progress = [&](const std::string& step, double f) {
       const double used =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double left = f > 0.02 ? used * (1 - f) / f : 0;
       if (tty) {
         constexpr int kWidth = 30;
         const int filled = static_cast<int>(f * kWidth);
-        std::fprintf(stderr, "\r[%-*s] %3d%% ~%3.0f s left  %-40.40s", kWidth,
+        std::fprintf(stderr, "\r[%-*s] %3d%% ~%3.0f s left  %-50.50s", kWidth,
                      std::string(static_cast<std::size_t>(filled), '#').c_str(),
                      static_cast<int>(f * 100), left, step.c_str());
       } else {
-        std::fprintf(stderr, "profile: %3d%% %s\n", static_cast<int>(f * 100), step.c_str());
+        // Plain lines: one per percent, not one per point (hundreds of sweep points).
+        const int percent = static_cast<int>(f * 100);
+        if (percent == last_percent) return;
+        last_percent = percent;
+        std::fprintf(stderr, "profile: %3d%% ~%.0f s left %s\n", percent, left, step.c_str());
       }
       std::fflush(stderr);
     };
@@ -79,7 +164,7 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
   profiler::GpuExtras extras;
   if (gpu) {
     try {
-      run = profiler::make_gpu_profile(s, o.full, o.gpu_index, &extras);
+      run = profiler::make_gpu_profile(s.probes, o.full, o.gpu_index, &extras);
     } catch (const std::exception& e) {
       sigaction(SIGINT, &old, nullptr);
       if (!o.quiet && tty) std::fputs("\n", stderr);
@@ -87,10 +172,10 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
       return 1;
     }
   } else {
-    run = profiler::make_profile(s, o.threads);
+    run = profiler::make_profile(s, o.threads, models);
   }
 #else
-  run = profiler::make_profile(s, o.threads);
+  run = profiler::make_profile(s, o.threads, models);
 #endif
   if (!o.quiet && tty) std::fputs("\n", stderr);
   if (run.cancelled || g_interrupted.load()) {
@@ -101,34 +186,12 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
 
   std::string out = o.out;
   if (out.empty()) out = g.profiles + "/measured/" + run.profile.id + ".yaml";
-  const fs::path path(out);
-  std::error_code ec;
-  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  const fs::path tmp = path.string() + fmt::format(".tmp.{}", getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << schema::write_hardware_profile_yaml(run.profile);
-    f.close();
-    if (!f) {
-      fs::remove(tmp, ec);
-      sigaction(SIGINT, &old, nullptr);
-      std::fprintf(stderr, "%s: error: cannot write\n", tmp.string().c_str());
-      return 1;
-    }
-  }
-  if (g_interrupted.load()) {
-    fs::remove(tmp, ec);
-    sigaction(SIGINT, &old, nullptr);
-    std::fputs("profile: interrupted; nothing written\n", stderr);
-    return 130;
-  }
-  fs::rename(tmp, path, ec);
+  std::vector<std::pair<std::string, std::string>> files = {
+      {out, schema::write_hardware_profile_yaml(run.profile)}};
+  if (!o.benchmark_out.empty()) files.emplace_back(o.benchmark_out, run.benchmark_json);
+  const int rc = write_outputs(files);
   sigaction(SIGINT, &old, nullptr);
-  if (ec) {
-    fs::remove(tmp, ec);
-    std::fprintf(stderr, "%s: error: cannot write (%s)\n", out.c_str(), ec.message().c_str());
-    return 1;
-  }
+  if (rc != 0) return rc;
 
 #ifdef LLMSIZER_HAVE_CUDA
   if (gpu) {
@@ -176,7 +239,25 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
         format_rate(c.probe_bytes_per_s, "B/s").c_str(),
         format_rate(c.reference_bytes_per_s, "B/s").c_str(),
         c.reference_bytes_per_s > 0 ? 100 * c.probe_bytes_per_s / c.reference_bytes_per_s : 0.0);
+  for (const auto& n : run.sweep_notes) std::fprintf(stderr, "profile: note: %s\n", n.c_str());
+  int noisy = 0;
+  for (const auto& k : run.profile.kernels) noisy += k.noisy ? 1 : 0;
+  std::fprintf(stderr,
+               "profile: kernels: %zu points timed (%d noisy) of %d planned; %d predicted not to "
+               "fit the time budget; %d not timed in the end\n",
+               run.profile.kernels.size(), noisy, run.sweep_planned, run.sweep_dropped,
+               run.sweep_not_run);
+  std::fprintf(stderr,
+               "profile: probes %.1f s, kernel sweeps %.1f s (budget %.1f s, predicted %.1f s), "
+               "total %.1f s (wall)\n",
+               run.probe_seconds, run.sweep_seconds, run.sweep_budget_s, run.sweep_predicted_s,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (!run.profile.kernels.empty())
+    std::fputs(profiler::efficiency_table(profiler::summarize_efficiency(run.profile)).c_str(),
+               stderr);
   std::fprintf(stderr, "profile: wrote %s\n", out.c_str());
+  if (!o.benchmark_out.empty())
+    std::fprintf(stderr, "profile: wrote %s (Google Benchmark JSON)\n", o.benchmark_out.c_str());
   return 0;
 }
 

@@ -1,14 +1,18 @@
-// make_profile.cc — assembles a measured hardware profile: context (host, CPU, compiler
-// and flags from compile definitions, version, UTC date), topology summary, peaks and the
-// bandwidth curve, and the triad-vs-STREAM-loop check.
+// make_profile.cc — assembles a measured hardware profile: context (host, CPU, frequencies,
+// compiler and flags from compile definitions, version, UTC date), topology summary, peaks,
+// the bandwidth curve, the triad-vs-STREAM-loop check, and the kernel sweeps within what is
+// left of the run's time budget.
 #include "profiler/make_profile.h"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -26,9 +30,10 @@
 
 namespace llmsizer::profiler {
 
-ProbeSettings settings_for(Effort e) {
-  ProbeSettings s;
+ProfileSettings settings_for(Effort e) {
+  ProfileSettings ps;
   if (e == Effort::kFull) {
+    auto& s = ps.probes;
     s.size_step = 2.0;
     s.point_budget_s = 1.5;
     s.max_reps = 40;
@@ -36,9 +41,50 @@ ProbeSettings settings_for(Effort e) {
     s.peak_rep_s = 0.05;
     for (int t = 1; t < core_count(); t *= 2) s.threads.push_back(t);  // 1, 2, 4, ... all
     s.threads.push_back(core_count());
+    auto& w = ps.sweeps;
+    w.m_values = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+    w.weight_dtypes = {core::DType::kF32,  core::DType::kF16,  core::DType::kBF16,
+                       core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_K};
+    w.contexts = {128, 256, 512, 1024, 2048, 4096, 8192};
+    w.prefill_tokens = {128, 512, 2048};
+    w.row_tokens = {1, 16, 128, 512};
+    w.max_operand_bytes = 512ull << 20;
+    w.budget_s = 420;
+    w.min_rep_s = 1e-2;
+    w.max_reps = 20;
+    w.point_budget_s = 1.0;
+    ps.total_budget_s = 540;
+    ps.probes_expected_s = 45;
   }
-  return s;
+  return ps;
 }
+
+namespace {
+
+// First line of a small sysfs/procfs file as a number; 0 when absent or unreadable.
+double read_number(const char* path) {
+  std::ifstream f(path);
+  double v = 0;
+  return f >> v ? v : 0;
+}
+
+double proc_cpuinfo_mhz() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("cpu MHz", 0) == 0) {
+      const auto colon = line.find(':');
+      if (colon == std::string::npos) return 0;
+      try {
+        return std::stod(line.substr(colon + 1));
+      } catch (...) {
+        return 0;
+      }
+    }
+  return 0;
+}
+
+}  // namespace
 
 schema::ProfileContext host_context() {
   schema::ProfileContext c;
@@ -58,10 +104,24 @@ schema::ProfileContext host_context() {
   char date[32];
   std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
   c.date_utc = date;
+  c.max_freq_hz = 1e3 * read_number("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq");
+  c.base_freq_hz = 1e3 * read_number("/sys/devices/system/cpu/cpu0/cpufreq/base_frequency");
+  c.os_freq_hz = 1e6 * proc_cpuinfo_mhz();
   return c;
 }
 
+namespace {
+
+std::uint64_t last_level_cache(const schema::HardwareProfile& p) {
+  std::uint64_t llc = 0;
+  for (const auto& c : p.topology.caches) llc = std::max<std::uint64_t>(llc, c.size_bytes);
+  return llc ? llc : 8ull << 20;
+}
+
+}  // namespace
+
 ProfileRun make_profile(const ProbeSettings& s, int threads) {
+  const auto start = std::chrono::steady_clock::now();
   ProfileRun run;
   auto& p = run.profile;
   p.context = host_context();
@@ -112,6 +172,7 @@ ProfileRun make_profile(const ProbeSettings& s, int threads) {
   p.peaks.clock_hz = peaks.clock_hz;
   p.peaks.fp32_isa = peaks.fp32_isa;
   p.peaks.int8_isa = peaks.int8_isa;
+  p.context.measured_clock_hz = peaks.clock_hz;
 
   // The yardstick at the largest (memory-bound) working set, for each thread count:
   // probe and plain loop alternate three times so that both see the same machine state.
@@ -131,6 +192,65 @@ ProfileRun make_profile(const ProbeSettings& s, int threads) {
     run.triad_checks.push_back(c);
   }
   run.cancelled = s.cancel && s.cancel->load();
+  run.probe_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return run;
+}
+
+ProfileRun make_profile(const ProfileSettings& s, int threads,
+                        const std::vector<SweepModel>& models) {
+  // Progress: the probes take probes_expected_s of the expected whole, the sweeps the rest.
+  // The run never takes much longer than total_budget_s (the sweeps get what the probes
+  // leave), so the fraction is at least the share of that bound already used: on a loaded
+  // host, where the probes overrun, "time left" is then that bound less the time used.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto used_share = [&] {
+    const double used =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::min(0.99, used / std::max(1.0, s.total_budget_s));
+  };
+  const double sweep_expected = models.empty() ? 0 : s.sweeps.budget_s;
+  const double probe_share = s.probes_expected_s / (s.probes_expected_s + sweep_expected);
+  ProbeSettings ps = s.probes;
+  if (s.probes.progress)
+    ps.progress = [&](const std::string& step, double f) {
+      s.probes.progress(step, std::max(std::min(f, 1.0) * probe_share, used_share()));
+    };
+  ProfileRun run = make_profile(ps, threads);
+  if (run.cancelled || models.empty()) return run;
+
+  const auto start = std::chrono::steady_clock::now();
+  const std::uint64_t llc = last_level_cache(run.profile);
+  SweepSettings w = s.sweeps;
+  w.cancel = s.probes.cancel;
+  if (w.stream_bytes == 0) w.stream_bytes = 4 * llc;
+  const int all = core_count();
+  const int top = threads > 0 ? std::min(threads, all) : all;
+  const auto plan = derive_sweep(models, w, top, llc);
+  run.sweep_notes = plan.notes;
+  run.sweep_planned = static_cast<int>(plan.points.size());
+  // The sweeps get what the probes left of the total, less 2 s for writing the files.
+  const double budget =
+      std::max(0.0, std::min(w.budget_s, s.total_budget_s - run.probe_seconds - 2.0));
+  const auto points =
+      select_within_budget(plan.points, roofline_of(run.profile), w, budget, &run.sweep_dropped);
+  run.sweep_budget_s = budget;
+  for (const auto& pt : points)
+    if (pt.in_budget) run.sweep_predicted_s += pt.predicted_s;
+  // From here on: the probes' actual share of (probes + sweep budget).
+  const double done_share = run.probe_seconds / std::max(1e-9, run.probe_seconds + budget);
+  if (s.probes.progress)
+    w.progress = [&](const std::string& step, double f) {
+      s.probes.progress(step, done_share + (1 - done_share) * std::min(f, 1.0));
+    };
+  // Hard stop: predictions can be wrong (a loaded host); no new point starts past the budget.
+  auto sweep = run_sweep(points, w, llc, budget);
+  run.profile.kernels = std::move(sweep.points);
+  run.benchmark_json = std::move(sweep.benchmark_json);
+  run.sweep_not_run = sweep.not_run;
+  run.cancelled = sweep.cancelled || (s.probes.cancel && s.probes.cancel->load());
+  run.sweep_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return run;
 }
 

@@ -82,24 +82,7 @@ const Pinner& pinner() {
   return kPinner;
 }
 
-// ---- statistics ------------------------------------------------------------------------
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-double coefficient_of_variation(const std::vector<double>& v) {
-  if (v.size() < 2) return 0;
-  double mean = 0;
-  for (double x : v) mean += x;
-  mean /= static_cast<double>(v.size());
-  double var = 0;
-  for (double x : v) var += (x - mean) * (x - mean);
-  var /= static_cast<double>(v.size() - 1);
-  return mean > 0 ? std::sqrt(var) / mean : 0;
-}
+// ---- statistics: median() and coefficient_of_variation() are public (probes.h)
 
 // The repetitions a result is made of: the last max(min_reps, 5). Warm-up and transient
 // interference early in a point drop out; rate and CV always describe the same window.
@@ -528,6 +511,24 @@ Measurement measure_dot(const ProbeSettings& s, int threads, bool vnni) {
 }
 
 }  // namespace
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double coefficient_of_variation(const std::vector<double>& v) {
+  if (v.size() < 2) return 0;
+  double mean = 0;
+  for (double x : v) mean += x;
+  mean /= static_cast<double>(v.size());
+  double var = 0;
+  for (double x : v) var += (x - mean) * (x - mean);
+  var /= static_cast<double>(v.size() - 1);
+  return mean > 0 ? std::sqrt(var) / mean : 0;
+}
 
 int core_count() {
   return pinner().cores();

@@ -89,6 +89,10 @@ PeakResult probe_peaks(const ProbeSettings& s, int threads = 0);
 // Rate, CV and noisy flag of a series of per-repetition rates, over the last max(min_reps, 5)
 // (the window every probe reports; reps counts them all).
 Measurement summarize(const std::vector<double>& rates, const ProbeSettings& s);
+// Median (0 for none) and sample coefficient of variation (stddev / mean; 0 below two
+// values) of repeated measurements: the statistics every probe and sweep point reports.
+double median(std::vector<double> v);
+double coefficient_of_variation(const std::vector<double>& v);
 
 // Physical cores hwloc sees (at least 1).
 int core_count();

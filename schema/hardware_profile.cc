@@ -128,6 +128,11 @@ std::string write_hardware_profile_yaml(const HardwareProfile& p) {
   w.field("compiler_flags", p.context.compiler_flags);
   w.field("llmsizer_version", p.context.llmsizer_version);
   w.field("date_utc", p.context.date_utc);
+  for (const auto& [key, hz] : {std::pair{"max_freq_hz", p.context.max_freq_hz},
+                                {"base_freq_hz", p.context.base_freq_hz},
+                                {"os_freq_hz", p.context.os_freq_hz},
+                                {"measured_clock_hz", p.context.measured_clock_hz}})
+    if (hz > 0) w.field(key, hz);
   w.end_map();
   w.begin_map("topology");
   w.field("packages", p.topology.packages);
@@ -188,6 +193,10 @@ std::optional<HardwareProfile> parse_hardware_profile_yaml(std::string_view text
     if (c->get("date_utc", p.context.date_utc, Need::kRequired) &&
         !impl::is_valid_date(p.context.date_utc.substr(0, 10)))
       c->error("date_utc", "'" + p.context.date_utc + "' is not a date (YYYY-MM-DDTHH:MM:SSZ)");
+    c->get("max_freq_hz", p.context.max_freq_hz, Need::kOptional, 0.0, 1e11);
+    c->get("base_freq_hz", p.context.base_freq_hz, Need::kOptional, 0.0, 1e11);
+    c->get("os_freq_hz", p.context.os_freq_hz, Need::kOptional, 0.0, 1e11);
+    c->get("measured_clock_hz", p.context.measured_clock_hz, Need::kOptional, 0.0, 1e11);
     c->finish();
   }
   if (auto t = r.child("topology", Need::kRequired)) {

@@ -25,6 +25,11 @@ struct ProfileContext {
   std::string compiler_flags;
   std::string llmsizer_version;
   std::string date_utc;  // ISO 8601, e.g. 2026-11-27T04:00:00Z
+  // Frequencies (Hz), each optional: 0 = unknown, and then not written.
+  double max_freq_hz = 0;        // cpufreq cpuinfo_max_freq of cpu 0
+  double base_freq_hz = 0;       // cpufreq base_frequency of cpu 0
+  double os_freq_hz = 0;         // /proc/cpuinfo "cpu MHz" of cpu 0 at the start (VMs: nominal)
+  double measured_clock_hz = 0;  // the clock probe (as peaks.clock_hz)
 };
 
 struct ProfileCache {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -32,6 +33,18 @@ TEST_CASE("profile rejects bad options with exit 2", "[cli][profile]") {
   CHECK(run_cli("profile --threads 0") == 2);
   CHECK(run_cli("profile --device tpu") == 2);
   CHECK(run_cli("profile --device gpu --gpu -1") == 2);
+  // An unknown sweep model is refused before anything is measured, with its closest names.
+  CHECK(run_cli("profile --models tinyllama-1.1b,llama-3.1-8x") == 2);
+  std::string text;
+  FILE* p =
+      popen((std::string(LLMSIZER_CLI_PATH) + " profile --models llama-3.1-8x 2>&1").c_str(), "r");
+  REQUIRE(p);
+  char buf[512];
+  while (std::fgets(buf, sizeof(buf), p)) text += buf;
+  pclose(p);
+  INFO(text);
+  CHECK(text.find("<command line>: error: --models") != std::string::npos);
+  CHECK(text.find("llama-3.1-8b") != std::string::npos);  // did you mean
 }
 
 TEST_CASE("profile --device gpu: exit 2 without CUDA, nothing written without a device",

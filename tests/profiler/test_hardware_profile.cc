@@ -10,6 +10,7 @@
 #include "profiler/make_profile.h"
 #include "schema/hardware_profile.h"
 #include "test_paths.h"
+#include "tiny_model.h"
 
 using namespace llmsizer;
 namespace fs = std::filesystem;
@@ -21,6 +22,9 @@ schema::HardwareProfile sample() {
   p.id = "testhost-2026-11-27";
   p.context = {"testhost",   "AMD EPYC: \"x\"", 2,       2,
                "GNU 12.2.0", "-O3 -DNDEBUG",    "0.1.0", "2026-11-27T04:00:00Z"};
+  p.context.max_freq_hz = 3.7e9;
+  p.context.os_freq_hz = 2596.128e6;
+  p.context.measured_clock_hz = 3.63e9;  // base_freq_hz unknown: not written, reads back 0
   p.topology.packages = 1;
   p.topology.cores = 2;
   p.topology.hardware_threads = 2;
@@ -90,6 +94,10 @@ bool same(const schema::HardwareProfile& a, const schema::HardwareProfile& b) {
          a.context.cpu_model == b.context.cpu_model && a.context.cores == b.context.cores &&
          a.context.compiler_flags == b.context.compiler_flags &&
          a.context.date_utc == b.context.date_utc && a.topology.isa == b.topology.isa &&
+         a.context.max_freq_hz == b.context.max_freq_hz &&
+         a.context.base_freq_hz == b.context.base_freq_hz &&
+         a.context.os_freq_hz == b.context.os_freq_hz &&
+         a.context.measured_clock_hz == b.context.measured_clock_hz &&
          a.topology.memory_bytes == b.topology.memory_bytes &&
          a.peaks.fp32_flop_per_s == b.peaks.fp32_flop_per_s &&
          a.peaks.int8_op_per_s == b.peaks.int8_op_per_s && a.peaks.clock_hz == b.peaks.clock_hz &&
@@ -107,6 +115,8 @@ TEST_CASE("a hardware profile round-trips through YAML", "[profiler][profile]") 
   REQUIRE(back);
   CHECK(same(p, *back));
   CHECK(schema::write_hardware_profile_yaml(*back) == text);  // deterministic
+  CHECK(text.find("max_freq_hz: 3700000000") != std::string::npos);
+  CHECK(text.find("base_freq_hz") == std::string::npos);  // unknown: left out
 }
 
 TEST_CASE("a real minimal profile round-trips through the schema", "[profiler][profile]") {
@@ -128,6 +138,49 @@ TEST_CASE("a real minimal profile round-trips through the schema", "[profiler][p
   INFO(text << d.format());
   REQUIRE(back);
   CHECK(same(run.profile, *back));
+}
+
+TEST_CASE("a real minimal profile with kernel sweeps round-trips through the schema",
+          "[profiler][profile][sweeps]") {
+  profiler::ProfileSettings s;
+  s.probes.min_bytes = s.probes.max_bytes = 64 << 10;
+  s.probes.threads = {1};
+  s.probes.kinds = {schema::BandwidthKind::kTriad};
+  s.probes.max_reps = 3;
+  s.probes.point_budget_s = 0.01;
+  s.probes.min_rep_s = 5e-4;
+  s.probes.peak_rep_s = 1e-3;
+  auto& w = s.sweeps;
+  w.m_values = {1};
+  w.weight_dtypes = {core::DType::kQ4_0};
+  w.kv_dtypes = {core::DType::kF16};
+  w.contexts = {16};
+  w.prefill_tokens = {};
+  w.row_tokens = {1};
+  w.threads = {1};
+  w.min_rep_s = 1e-4;
+  w.max_reps = 3;
+  w.point_budget_s = 0.01;
+  w.budget_s = 20;
+  s.total_budget_s = 60;
+  const auto run = profiler::make_profile(s, 1, {test::tiny_sweep_model()});
+  REQUIRE_FALSE(run.cancelled);
+  CHECK(run.sweep_planned == 5 + 1 + 5);  // 5 matmuls, decode attention, 5 row ops
+  REQUIRE(run.profile.kernels.size() == static_cast<std::size_t>(run.sweep_planned));
+  CHECK(run.profile.context.measured_clock_hz == run.profile.peaks.clock_hz);
+  bool q4 = false;
+  for (const auto& k : run.profile.kernels) q4 = q4 || (k.op == "matmul" && k.dtype == "q4_0");
+  CHECK(q4);
+  CHECK(run.benchmark_json.find("\"benchmarks\"") != std::string::npos);
+  const std::string text = schema::write_hardware_profile_yaml(run.profile);
+  core::Diagnostics d;
+  const auto back = schema::parse_hardware_profile_yaml(text, "real.yaml", d);
+  INFO(text << d.format());
+  REQUIRE(back);
+  CHECK(same(run.profile, *back));
+  CHECK(back->context.measured_clock_hz == run.profile.context.measured_clock_hz);
+  CHECK(schema::write_hardware_profile_yaml(*back) == text);
+  CHECK_FALSE(profiler::summarize_efficiency(*back).empty());
 }
 
 TEST_CASE("invalid hardware profiles are rejected with the diagnostics they state",
