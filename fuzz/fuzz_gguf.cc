@@ -1,0 +1,13 @@
+// fuzz_gguf.cc — libFuzzer target: schema::load_gguf (GGUF headers; the input is written to
+// a per-process temp file because the reader takes a path). Contract checked: no
+// crash/leak/UB; rejection comes with an error.
+#include "fuzz/fuzz_common.h"
+#include "schema/model_spec.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace llmsizer;
+  core::Diagnostics d;
+  auto m = schema::load_gguf(fuzz::write_temp(data, size, ".gguf"), d);
+  fuzz::require_contract(m, d);
+  return 0;
+}
