@@ -16,6 +16,17 @@
 
 #include "core/diagnostics.h"
 
+// A target's entry: libFuzzer's LLVMFuzzerTestOneInput, or, when the sources are compiled
+// into the test suite with LLMSIZER_FUZZ_REPLAY, a function llmsizer_fuzz_NAME that
+// tests/estimator/test_fuzz_regressions.cc calls on the saved inputs (fuzz_targets.h).
+#ifdef LLMSIZER_FUZZ_REPLAY
+#define LLMSIZER_FUZZ_TARGET(name) \
+  int llmsizer_fuzz_##name(const std::uint8_t* data, std::size_t size)
+#else
+#define LLMSIZER_FUZZ_TARGET(name) \
+  extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+#endif
+
 namespace llmsizer::fuzz {
 
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {

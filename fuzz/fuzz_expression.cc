@@ -9,7 +9,7 @@
 #include "core/expression.h"
 #include "fuzz/fuzz_common.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+LLMSIZER_FUZZ_TARGET(expression) {
   using namespace llmsizer;
   static const std::vector<std::string> fields = {"memory.fits", "latency.tpot_s", "batch",
                                                   "cost.usd_per_mtok", "x"};

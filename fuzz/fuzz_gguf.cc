@@ -4,7 +4,7 @@
 #include "fuzz/fuzz_common.h"
 #include "schema/model_spec.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+LLMSIZER_FUZZ_TARGET(gguf) {
   using namespace llmsizer;
   core::Diagnostics d;
   auto m = schema::load_gguf(fuzz::write_temp(data, size, ".gguf"), d);

@@ -5,7 +5,7 @@
 #include "fuzz/fuzz_common.h"
 #include "schema/hardware_profile.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+LLMSIZER_FUZZ_TARGET(hardware_profile_yaml) {
   using namespace llmsizer;
   return fuzz::document_target(
       data, size,

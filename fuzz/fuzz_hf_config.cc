@@ -3,7 +3,7 @@
 #include "fuzz/fuzz_common.h"
 #include "schema/model_spec.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+LLMSIZER_FUZZ_TARGET(hf_config) {
   using namespace llmsizer;
   return fuzz::document_target(
       data, size,

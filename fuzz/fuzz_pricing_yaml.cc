@@ -5,7 +5,7 @@
 #include "fuzz/fuzz_common.h"
 #include "schema/pricing.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+LLMSIZER_FUZZ_TARGET(pricing_yaml) {
   using namespace llmsizer;
   core::Diagnostics d;
   schema::PriceCatalog into;

@@ -4,7 +4,7 @@
 #include "estimator/serving.h"
 #include "fuzz/fuzz_common.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+LLMSIZER_FUZZ_TARGET(slo) {
   using namespace llmsizer;
   std::string error;
   auto slo = estimator::parse_slo(fuzz::as_text(data, size), &error);

@@ -3,7 +3,7 @@
 #include "fuzz/fuzz_common.h"
 #include "schema/study.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+LLMSIZER_FUZZ_TARGET(study_yaml) {
   using namespace llmsizer;
   return fuzz::document_target(
       data, size,

@@ -6,7 +6,7 @@
 #include "fuzz/fuzz_common.h"
 #include "schema/workload.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+LLMSIZER_FUZZ_TARGET(trace_csv) {
   using namespace llmsizer;
   core::Diagnostics d;
   auto rows = schema::load_trace_csv(llmsizer::fuzz::write_temp(data, size, ".csv"), d);

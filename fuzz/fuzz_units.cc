@@ -7,7 +7,7 @@
 #include "core/units.h"
 #include "fuzz/fuzz_common.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+LLMSIZER_FUZZ_TARGET(units) {
   using namespace llmsizer;
   const auto s = fuzz::as_text(data, size);
   if (auto b = core::parse_bytes(s)) fuzz::require(*b <= (1ull << 63), "size above 2^63");

@@ -4,7 +4,7 @@
 #include "fuzz/fuzz_common.h"
 #include "schema/workload.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+LLMSIZER_FUZZ_TARGET(workload_yaml) {
   using namespace llmsizer;
   return fuzz::document_target(
       data, size,
