@@ -44,6 +44,21 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) {
   return n;
 }
 
+bool valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = utf8_sequence(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+// yaml-cpp decodes the double-quoted escapes \_ and \N to the single bytes 0xA0 and 0x85,
+// not to UTF-8; such a string would be written back (and printed) as invalid UTF-8.
+constexpr const char* kBadEscape =
+    "decodes to invalid UTF-8 (the escapes \\_ and \\N are not supported); write the "
+    "character itself";
+
 }  // namespace
 
 core::SourceLocation location_of(const YAML::Node& n, const DocContext& ctx) {
@@ -210,6 +225,10 @@ bool Reader::get(std::string_view key, std::string& out, Need need) {
     error(key, std::string("expected a string, found ") + kind_name(*n));
     return false;
   }
+  if (!valid_utf8(n->Scalar())) {
+    error(key, kBadEscape);
+    return false;
+  }
   out = n->Scalar();
   return true;
 }
@@ -312,6 +331,12 @@ bool Reader::get(std::string_view key, std::vector<std::string>& out, Need need)
     if (!e.IsScalar()) {
       ctx_->diags->error(location_of(e, *ctx_), fmt::format("{}[{}]", key_path(key), i),
                          std::string("expected a string, found ") + kind_name(e));
+      ok = false;
+      continue;
+    }
+    if (!valid_utf8(e.Scalar())) {
+      ctx_->diags->error(location_of(e, *ctx_), fmt::format("{}[{}]", key_path(key), i),
+                         kBadEscape);
       ok = false;
       continue;
     }
