@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -64,16 +65,24 @@ int document_target(const std::uint8_t* data, std::size_t size, Parse parse, Wri
   return 0;
 }
 
-// For loaders that take a path: the input written to one per-process temp file.
+// For loaders that take a path: the input written to one temp file per process and suffix,
+// removed when the process exits normally (a crash leaves it for inspection).
 inline const std::string& write_temp(const std::uint8_t* data, std::size_t size,
                                      const char* suffix) {
-  static const std::string path =
-      std::string("/tmp/llmsizer-fuzz-") + std::to_string(::getpid()) + suffix;
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  struct Files {
+    std::map<std::string, std::string> by_suffix;
+    ~Files() {
+      for (const auto& [s, path] : by_suffix) std::remove(path.c_str());
+    }
+  };
+  static Files files;
+  auto [it, fresh] = files.by_suffix.try_emplace(suffix);
+  if (fresh) it->second = std::string("/tmp/llmsizer-fuzz-") + std::to_string(::getpid()) + suffix;
+  std::ofstream out(it->second, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   out.close();
   require(out.good(), "could not write the temp input file");
-  return path;
+  return it->second;
 }
 
 }  // namespace llmsizer::fuzz
