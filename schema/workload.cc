@@ -64,6 +64,8 @@ void read_length(Reader& r, LengthSpec& l, bool trace) {
 
 }  // namespace
 
+constexpr std::string_view kTraceHeader = "arrival_s,prompt_tokens,output_tokens";
+
 std::optional<std::vector<TraceRow>> load_trace_csv(const std::string& path,
                                                     core::Diagnostics& diags) {
   const std::size_t before = diags.error_count();
@@ -78,7 +80,14 @@ std::optional<std::vector<TraceRow>> load_trace_csv(const std::string& path,
     ++lineno;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty() || line[0] == '#') continue;
-    if (lineno == 1 && line.find_first_of("0123456789") != 0) continue;  // header
+    if (lineno == 1 && line.find_first_of("0123456789") != 0) {  // a header: the one we read
+      if (line != kTraceHeader)
+        diags.error({path, 1, 1}, "",
+                    fmt::format("the header is '{}', expected '{}' (the columns are read in "
+                                "that order)",
+                                line, kTraceHeader));
+      continue;
+    }
     double t = 0, p = 0, o = 0;
     char c1 = 0, c2 = 0;
     std::istringstream ls(line);
@@ -118,6 +127,7 @@ std::optional<Workload> parse_workload_yaml(std::string_view text, const std::st
     a->get_enum("kind", w.arrival, Need::kRequired, kArrivals);
     if (w.arrival == ArrivalKind::kTrace) {
       a->get("trace", w.trace_path, Need::kRequired);
+      w.trace_where = a->where("trace");
     } else {
       a->get("rate_per_s", w.rate_per_s, Need::kRequired, 1e-6, 1e6);
       if (w.arrival == ArrivalKind::kGamma) a->get("cv", w.cv, Need::kRequired, 0.01, 100);
@@ -154,7 +164,10 @@ std::optional<Workload> load_workload(const std::string& path, core::Diagnostics
   fs::path trace(w->trace_path);
   if (trace.is_relative()) trace = fs::path(path).parent_path() / trace;
   auto rows = load_trace_csv(trace.string(), diags);
-  if (!rows) return std::nullopt;
+  if (!rows) {
+    diags.note(w->trace_where, "arrival.trace", "the trace named here");
+    return std::nullopt;
+  }
   w->trace = std::move(*rows);
   return w;
 }

@@ -40,6 +40,7 @@ struct Workload {
   double rate_per_s = 1;  // poisson, gamma
   double cv = 1;          // gamma: coefficient of variation of inter-arrival gaps
   std::string trace_path;
+  core::SourceLocation trace_where;  // where the YAML names the trace (for messages)
   std::vector<TraceRow> trace;
   LengthSpec prompt;
   LengthSpec output;

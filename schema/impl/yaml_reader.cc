@@ -8,10 +8,58 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 
 namespace llmsizer::schema::impl {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one (overlong
+// forms, surrogates and code points above U+10FFFF are invalid).
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < n; ++k)
+    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
+  return n;
+}
+
+bool valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t n = utf8_sequence(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+// yaml-cpp decodes the double-quoted escapes \_ and \N to the single bytes 0xA0 and 0x85,
+// not to UTF-8; such a string would be written back (and printed) as invalid UTF-8.
+constexpr const char* kBadEscape =
+    "decodes to invalid UTF-8 (the escapes \\_ and \\N are not supported); write the "
+    "character itself";
+
+}  // namespace
 
 core::SourceLocation location_of(const YAML::Node& n, const DocContext& ctx) {
   const YAML::Mark m = n.Mark();
@@ -24,9 +72,31 @@ std::optional<YAML::Node> parse_yaml_text(std::string_view text, const DocContex
     ctx.diags->error({ctx.file, 0, 0}, "", "file contains NUL bytes: not a text document");
     return std::nullopt;
   }
+  int line = 1, column = 1;  // column counts bytes
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = utf8_sequence(text, i);
+    if (n == 0) {
+      ctx.diags->error({ctx.file, line, column}, "",
+                       fmt::format("byte 0x{:02X} is not valid UTF-8; save the file as UTF-8",
+                                   static_cast<unsigned char>(text[i])));
+      return std::nullopt;
+    }
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += n;
+  }
   try {
     YAML::Node n = YAML::Load(std::string(text));
     return n;
+  } catch (const YAML::DeepRecursion& e) {
+    ctx.diags->error({ctx.file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
+                      e.mark.column >= 0 ? e.mark.column + 1 : 0},
+                     "", "nested too deeply (more than 2000 levels of lists or mappings)");
+    return std::nullopt;
   } catch (const YAML::Exception& e) {
     ctx.diags->error({ctx.file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
                       e.mark.column >= 0 ? e.mark.column + 1 : 0},
@@ -155,6 +225,10 @@ bool Reader::get(std::string_view key, std::string& out, Need need) {
     error(key, std::string("expected a string, found ") + kind_name(*n));
     return false;
   }
+  if (!valid_utf8(n->Scalar())) {
+    error(key, kBadEscape);
+    return false;
+  }
   out = n->Scalar();
   return true;
 }
@@ -257,6 +331,12 @@ bool Reader::get(std::string_view key, std::vector<std::string>& out, Need need)
     if (!e.IsScalar()) {
       ctx_->diags->error(location_of(e, *ctx_), fmt::format("{}[{}]", key_path(key), i),
                          std::string("expected a string, found ") + kind_name(e));
+      ok = false;
+      continue;
+    }
+    if (!valid_utf8(e.Scalar())) {
+      ctx_->diags->error(location_of(e, *ctx_), fmt::format("{}[{}]", key_path(key), i),
+                         kBadEscape);
       ok = false;
       continue;
     }

@@ -2,14 +2,21 @@
 // stderr, the documented JSON fields, atomic --out.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "cli_runner.h"
 #include "test_paths.h"
@@ -155,6 +162,9 @@ TEST_CASE("a study gives the same files on 1 or 2 threads and sharded then merge
   const std::string one = read(base / "one" / "results.csv");
   CHECK(one.size() > 1000);
   CHECK(one == read(base / "two" / "results.csv"));
+  const std::string jsonl = read(base / "one" / "results.jsonl");
+  CHECK(jsonl.size() > 1000);
+  CHECK(jsonl == read(base / "two" / "results.jsonl"));
   CHECK(read(base / "one" / "report.md") == read(base / "two" / "report.md"));
   CHECK(read(base / "one" / "report.md").find("## The winner and why") != std::string::npos);
   CHECK(read(base / "one" / "pareto.svg").find("<svg") != std::string::npos);
@@ -171,6 +181,28 @@ TEST_CASE("a study gives the same files on 1 or 2 threads and sharded then merge
   CHECK(r.code == 2);
   CHECK(r.out.find("--shard: '3/3' is not i/n") != std::string::npos);
   fs::remove_all(base);
+}
+
+TEST_CASE("the same inputs give byte-identical output across runs and thread counts",
+          "[cli][determinism]") {
+  for (const char* args :
+       {"estimate -m mixtral-8x7b -H a100-sxm-80gb --tp 2 -b 16 -f json --explain",
+        "estimate -m llama-3.1-8b -H l4 -w q4_k_m -b 8 -f csv",
+        "serve -m llama-3.1-8b -H l4 --rate 2rps -p 512 -n 64 --requests 100 -f json",
+        "compare -m llama-3.1-8b -H l40s -w fp8 --volume 5e9tok/month -f json"}) {
+    INFO(args);
+    const auto a = run(args), b = run(args);
+    CHECK(a.code == 0);
+    CHECK(a.out.size() > 200);
+    CHECK(a.out == b.out);
+  }
+  const std::string plan =
+      "plan -m llama-3.1-8b --rate 10rps -p 512 -n 128 --slo ttft_p99=1s,tpot_p99=80ms "
+      "-H l4,a10g --requests 150 --prices l4=0.8,a10g=1.0 -f json --threads ";
+  const auto one = run(plan + "1"), two = run(plan + "2");
+  INFO(one.out);
+  CHECK(one.code == 0);
+  CHECK(one.out == two.out);
 }
 
 TEST_CASE("hw describes this host", "[cli][hw]") {
@@ -236,6 +268,120 @@ TEST_CASE("bad input exits 2 with a located message, never a crash", "[cli]") {
   }
 }
 
+namespace {
+
+// "nan"/"inf" as a word in the output: a computed value that should never be printed.
+bool mentions_non_finite(const std::string& text) {
+  static const std::regex word(R"(\b(nan|inf|infinity)\b)", std::regex::icase);
+  return std::regex_search(text, word);
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+  return s;
+}
+
+}  // namespace
+
+// tests/data/invalid/cli/*.args: `# expect: TEXT` lines, then one line of arguments with
+// {data}, {profiles} and {tmp} standing for the test-data folder, the shipped catalog and a
+// scratch folder. Each must exit 2 with every expected text (the option name or
+// file:line:col) in its output and no NaN/inf.
+TEST_CASE("bad-input corpus: every CLI case exits 2 with a located message", "[cli][invalid]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(llmsizer::test::data_dir()) / "invalid" / "cli";
+  const fs::path tmp = fs::temp_directory_path() / "llmsizer-cli-invalid";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".args") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    INFO("case " << f.string());
+    std::ifstream in(f);
+    std::vector<std::string> expect;
+    std::string line, args;
+    while (std::getline(in, line)) {
+      if (line.rfind("# expect: ", 0) == 0)
+        expect.push_back(line.substr(10));
+      else if (!line.empty())
+        args = line;
+    }
+    args = replace_all(args, "{data}", llmsizer::test::data_dir());
+    args = replace_all(args, "{profiles}", llmsizer::test::profiles_dir());
+    args = replace_all(args, "{tmp}", tmp.string());
+    INFO("llmsizer " << args);
+    const auto r = run(args);
+    INFO(r.out);
+    CHECK_FALSE(expect.empty());
+    CHECK(r.code == 2);
+    for (const auto& e : expect) CHECK(r.out.find(e) != std::string::npos);
+    CHECK_FALSE(mentions_non_finite(r.out));
+  }
+  CHECK(files.size() >= 20);
+  fs::remove_all(tmp);
+}
+
+namespace {
+
+// The document fixtures under tests/data/invalid/<kind>/ given to the command that reads
+// them: exit 2, an error located in the fixture (its path starts the message), no NaN/inf.
+// `per_kind` fixtures of each kind (0 = all; each run loads the catalog, ~0.2 s under ASan).
+void invalid_documents_through_cli(std::size_t per_kind) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::path(llmsizer::test::data_dir()) / "invalid";
+  const fs::path tmp = fs::temp_directory_path() / "llmsizer-cli-invalid-docs";
+  const std::pair<const char*, const char*> kinds[] = {
+      {"model", "estimate -m {} -H h100-sxm"},
+      {"hf_config", "estimate -m {} -H h100-sxm"},
+      {"gguf", "estimate -m {} -H h100-sxm"},
+      {"hardware", "estimate -m llama-2-7b -H {}"},
+      {"workload", "serve -m llama-2-7b -H h100-sxm --workload {}"},
+      {"study", "study {} --quiet --out "},
+  };
+  int n = 0;
+  for (const auto& [kind, pattern] : kinds) {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(root / kind))
+      if (e.path().extension() != ".expect") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    if (per_kind > 0 && files.size() > per_kind) {  // spread the sample over the sorted list
+      std::vector<fs::path> sample;
+      for (std::size_t i = 0; i < per_kind; ++i)
+        sample.push_back(files[i * files.size() / per_kind]);
+      files = sample;
+    }
+    for (const auto& f : files) {
+      std::string args = replace_all(pattern, "{}", f.string());
+      if (std::string(kind) == "study") args += tmp.string();
+      INFO("llmsizer " << args);
+      const auto r = run(args);
+      INFO(r.out);
+      CHECK(r.code == 2);
+      CHECK(r.out.find(f.string() + ":") != std::string::npos);
+      CHECK(r.out.find("error:") != std::string::npos);
+      std::ifstream raw(f, std::ios::binary);
+      const std::string content((std::istreambuf_iterator<char>(raw)), {});
+      if (!mentions_non_finite(content)) CHECK_FALSE(mentions_non_finite(r.out));
+      ++n;
+    }
+  }
+  CHECK(n >= (per_kind == 0 ? 60 : 6 * static_cast<int>(per_kind)));
+  fs::remove_all(tmp);
+}
+
+}  // namespace
+
+TEST_CASE("bad-input corpus: invalid documents given to the CLI exit 2 (sample)",
+          "[cli][invalid]") {
+  invalid_documents_through_cli(3);
+}
+
+TEST_CASE("bad-input corpus: every invalid document given to the CLI exits 2",
+          "[.slow][cli][invalid]") {
+  invalid_documents_through_cli(0);
+}
+
 TEST_CASE("a broken catalog is reported with file:line:col", "[cli]") {
   namespace fs = std::filesystem;
   const fs::path dir =
@@ -286,6 +432,104 @@ TEST_CASE("--out writes the whole report atomically", "[cli]") {
   }
   CHECK(files == 1);
   fs::remove_all(dir);
+}
+
+namespace {
+
+// Starts `llmsizer study` on a study of some millions of points, waits until the results
+// temporary exists (the run is streaming), sends `sig` and waits for the exit.
+int interrupt_study(const std::filesystem::path& study, const std::filesystem::path& out, int sig) {
+  namespace fs = std::filesystem;
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    const std::string profiles = llmsizer::test::profiles_dir();
+    execl(LLMSIZER_CLI_PATH, LLMSIZER_CLI_PATH, "--profiles", profiles.c_str(), "study",
+          study.c_str(), "--quiet", "--threads", "2", "--out", out.c_str(), nullptr);
+    _exit(127);
+  }
+  auto has_temp = [&] {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(out, ec))
+      if (e.path().filename().string().rfind(".results.csv.tmp.", 0) == 0) return true;
+    return false;
+  };
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  int status = 0;
+  bool exited = false;
+  while (!has_temp() && elapsed() < 60)
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+  if (!exited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // mid-stream
+    kill(pid, sig);
+    while (waitpid(pid, &status, WNOHANG) == 0 && elapsed() < 90)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (elapsed() >= 90) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      FAIL("the study did not stop within 90 s of the signal");
+    }
+  }
+  REQUIRE_FALSE(exited);  // it must still have been running when the signal came
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+TEST_CASE("an interrupted study leaves the old results or none, and no temporaries",
+          "[cli][study][atomic]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "llmsizer-cli-interrupt";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "out");
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{dir};
+  const fs::path study = dir / "big.yaml";
+  // 2 x 1024 x 127 = 260,096 points: seconds of work, interrupted after a moment.
+  std::ofstream(study) << "schema: study\nschema_version: 1\nid: big\ntitle: Big\n"
+                          "question: Interrupted?\nevaluate: estimate\nbase:\n"
+                          "  model: llama-3.1-8b\n  output: 64\nsweep:\n  grid:\n"
+                          "    hardware: [h100-sxm, l4]\n  ranges:\n"
+                          "    batch: {from: 1, to: 1024, step: 1}\n"
+                          "    prompt: {from: 64, to: 8128, step: 64}\n";
+  auto listing = [&] {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir / "out"))
+      names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  for (const int sig : {SIGINT, SIGTERM}) {
+    INFO("signal " << sig);
+    // With earlier results in place: they stay, whole.
+    std::ofstream(dir / "out" / "results.csv") << "old results\n";
+    std::ofstream(dir / "out" / "results.jsonl") << "{\"old\": 1}\n";
+    CHECK(interrupt_study(study, dir / "out", sig) == 128 + sig);
+    CHECK(listing() == std::vector<std::string>{"results.csv", "results.jsonl"});
+    std::ifstream in(dir / "out" / "results.csv");
+    std::string line;
+    std::getline(in, line);
+    CHECK(line == "old results");
+    // Without: nothing is left at all.
+    fs::remove(dir / "out" / "results.csv");
+    fs::remove(dir / "out" / "results.jsonl");
+    CHECK(interrupt_study(study, dir / "out", sig) == 128 + sig);
+    CHECK(listing().empty());
+  }
 }
 
 TEST_CASE("list and show run on the whole catalog", "[cli]") {
