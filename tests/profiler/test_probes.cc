@@ -91,7 +91,13 @@ TEST_CASE("the triad probe is within a sane factor of a plain triad loop", "[pro
   CHECK(a[n / 2] == 2.25);
   INFO("probe " << pts[0].bytes_per_s << " B/s, loop " << best << " B/s");
   CHECK(pts[0].bytes_per_s > 0.3 * best);
+#ifdef NDEBUG
   CHECK(pts[0].bytes_per_s < 5.0 * best);
+#else
+  // Debug + sanitizers: the plain loop here is unoptimised and instrumented (about 1.3 GB/s
+  // on the 2-core VM) while the probe's explicit SIMD loop loses less; the factor is wider.
+  CHECK(pts[0].bytes_per_s < 10.0 * best);
+#endif
   const auto ref = profiler::probe_stream_reference_triad(s, kBytes, 1);
   CHECK(ref.rate > 0);
   CHECK(ref.reps >= 1);
