@@ -8,6 +8,9 @@
 #include "cli_runner.h"
 #include "test_paths.h"
 
+// validate needs the kernels: built only with the profiler (not in estimator-only builds).
+#ifdef LLMSIZER_TEST_HAVE_PROFILER
+
 using llmsizer::test::run_cli_captured;
 
 namespace {
@@ -62,3 +65,5 @@ TEST_CASE("validate rejects bad input with located errors", "[cli][validate]") {
   CHECK(r.code == 2);
   CHECK(r.out.find("--threads") != std::string::npos);
 }
+
+#endif  // LLMSIZER_TEST_HAVE_PROFILER
