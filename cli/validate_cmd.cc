@@ -73,15 +73,10 @@ std::string pct(double e) {
   return fmt::format("{:+.1f}%", 100.0 * e);
 }
 
-std::string human(const Metric& m) {
-  if (m.name == "peak_rss") return fmt::format("{:.1f} MiB", m.measured / (1 << 20));
-  return m.measured >= 1 ? fmt::format("{:.3f} s", m.measured)
-                         : fmt::format("{:.2f} ms", m.measured * 1e3);
-}
-std::string human_pred(const Metric& m) {
-  Metric p = m;
-  p.measured = m.predicted;
-  return human(p);
+// A measured or predicted value of metric `m` with its unit (MiB, s or ms).
+std::string human(const Metric& m, double v) {
+  if (m.name == "peak_rss") return fmt::format("{:.1f} MiB", v / (1 << 20));
+  return v >= 1 ? fmt::format("{:.3f} s", v) : fmt::format("{:.2f} ms", v * 1e3);
 }
 
 std::string label(const Metric& m) {
@@ -406,9 +401,10 @@ int run_validate(const GlobalOptions& g, const ValidateOptions& opt) {
         fmt::format("{:<16} {:<11} {:>3}  {:<34} {:>12} {:>12} {:>8}  {}\n", "model", "weights",
                     "thr", "metric", "measured", "predicted", "error", "basis of the prediction");
     for (const auto& m : metrics)
-      text += fmt::format("{:<16} {:<11} {:>3}  {:<34} {:>12} {:>12} {:>8}{} {}\n", m.model,
-                          m.weights, m.threads, label(m), human(m), human_pred(m), pct(m.error()),
-                          std::abs(m.error()) > tol ? "!" : " ", m.basis);
+      text +=
+          fmt::format("{:<16} {:<11} {:>3}  {:<34} {:>12} {:>12} {:>8}{} {}\n", m.model, m.weights,
+                      m.threads, label(m), human(m, m.measured), human(m, m.predicted),
+                      pct(m.error()), std::abs(m.error()) > tol ? "!" : " ", m.basis);
     text += fmt::format(
         "\nmedian |error|: prefill {:.1f}% ({} points, max {:.1f}%), decode {:.1f}% ({}, max "
         "{:.1f}%), peak RSS {:.1f}% ({}, max {:.1f}%)\n",
