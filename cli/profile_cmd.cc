@@ -1,8 +1,8 @@
 // profile_cmd.cc — `llmsizer profile`: resolves the sweep models, runs the probes and kernel
 // sweeps (profiler/make_profile.h) with progress on stderr (a bar on a terminal, plain lines
 // otherwise), writes the profile (and the raw benchmark JSON) atomically and prints the
-// kernel efficiency summary. SIGINT sets a flag the probes and sweeps check; then the temp
-// files are removed (exit 130).
+// kernel efficiency summary. SIGINT or SIGTERM (StopSignals) sets a flag the probes and sweeps
+// check; then the temp files are removed and nothing is written (exit 128 + signal).
 #include "cli/profile_cmd.h"
 
 #include <unistd.h>
@@ -21,6 +21,7 @@
 
 #include "cli/deployment.h"
 #include "cli/output.h"
+#include "cli/stop_signals.h"
 #include "profiler/make_profile.h"
 #include "schema/catalog.h"
 #include "schema/hardware_profile.h"
@@ -31,12 +32,6 @@
 namespace llmsizer::cli {
 
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_sigint(int) {
-  g_interrupted.store(true);
-}
 
 // The sweep models: --models, or the default set (a default missing from a custom
 // --profiles catalog is noted and left out; a name the user gave must resolve).
@@ -66,7 +61,7 @@ bool resolve_sweep_models(const GlobalOptions& g, const ProfileCmdOptions& o,
 }
 
 // Temp files beside their targets, renamed into place only when all were written and no
-// SIGINT came; otherwise removed.
+// SIGINT/SIGTERM came; otherwise removed.
 int write_outputs(const std::vector<std::pair<std::string, std::string>>& files) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -88,10 +83,10 @@ int write_outputs(const std::vector<std::pair<std::string, std::string>>& files)
       return 1;
     }
   }
-  if (g_interrupted.load()) {
+  if (StopSignals::signal()) {
     remove_temps();
     std::fputs("profile: interrupted; nothing written\n", stderr);
-    return 130;
+    return 128 + StopSignals::signal();
   }
   for (std::size_t i = 0; i < files.size(); ++i) {
     fs::rename(temps[i], files[i].first, ec);
@@ -108,8 +103,8 @@ int write_outputs(const std::vector<std::pair<std::string, std::string>>& files)
 }  // namespace
 
 int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
-  // The handler goes in first: Ctrl-C at any point (even while the catalog loads) ends
-  // with exit 130 and no file.
+  // The handler goes in first: Ctrl-C or SIGTERM at any point (even while the catalog loads)
+  // ends with exit 128 + signal and no file.
   const bool gpu = o.device == "gpu";
 #ifndef LLMSIZER_HAVE_CUDA
   if (gpu) {
@@ -120,21 +115,13 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
     return 2;
   }
 #endif
-  g_interrupted.store(false);
-  struct sigaction sa = {};
-  struct sigaction old = {};
-  sa.sa_handler = on_sigint;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, &old);
+  const StopSignals stop_signals;
 
   std::vector<profiler::SweepModel> models;
-  if (!resolve_sweep_models(g, o, models)) {
-    sigaction(SIGINT, &old, nullptr);
-    return 2;
-  }
+  if (!resolve_sweep_models(g, o, models)) return 2;
 
   auto s = profiler::settings_for(o.full ? profiler::Effort::kFull : profiler::Effort::kQuick);
-  s.probes.cancel = &g_interrupted;
+  s.probes.cancel = StopSignals::flag();
   const bool tty = isatty(STDERR_FILENO) != 0;
   const auto start = std::chrono::steady_clock::now();
   int last_percent = -1;
@@ -166,7 +153,6 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
     try {
       run = profiler::make_gpu_profile(s.probes, o.full, o.gpu_index, &extras);
     } catch (const std::exception& e) {
-      sigaction(SIGINT, &old, nullptr);
       if (!o.quiet && tty) std::fputs("\n", stderr);
       std::fprintf(stderr, "profile: error: GPU %d: %s\n", o.gpu_index, e.what());
       return 1;
@@ -178,10 +164,9 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
   run = profiler::make_profile(s, o.threads, models);
 #endif
   if (!o.quiet && tty) std::fputs("\n", stderr);
-  if (run.cancelled || g_interrupted.load()) {
-    sigaction(SIGINT, &old, nullptr);
+  if (run.cancelled || StopSignals::signal()) {
     std::fputs("profile: interrupted; nothing written\n", stderr);
-    return 130;
+    return 128 + (StopSignals::signal() ? StopSignals::signal() : SIGINT);
   }
 
   std::string out = o.out;
@@ -190,7 +175,6 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
       {out, schema::write_hardware_profile_yaml(run.profile)}};
   if (!o.benchmark_out.empty()) files.emplace_back(o.benchmark_out, run.benchmark_json);
   const int rc = write_outputs(files);
-  sigaction(SIGINT, &old, nullptr);
   if (rc != 0) return rc;
 
 #ifdef LLMSIZER_HAVE_CUDA

@@ -9,7 +9,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/deployment.h"
 #include "cli/output.h"
+#include "cli/stop_signals.h"
 #include "core/units.h"
 #include "estimator/measured_time.h"
 #include "estimator/study.h"
@@ -35,42 +35,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// SIGINT/SIGTERM during a study: the handler only records the signal. While results stream,
-// workers stop at the next chunk, the temporaries are removed (AtomicFile's destructor) and
-// the command exits 128+signal, so the folder keeps the old results or none, never half a
-// file and no temporary. Later (merge, report) the short remaining writes finish, each
-// atomically, and the command then exits 128+signal.
-std::atomic<int> g_stop_signal{0};  // lock-free, so safe to set from the handler
-static_assert(std::atomic<int>::is_always_lock_free);
-
-extern "C" void on_stop_signal(int sig) {
-  g_stop_signal = sig;
-}
-
-// Installs the handler for the lifetime of the object; restores the previous ones after.
-class StopSignals {
- public:
-  StopSignals() {
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-    // A signal ignored by whoever started us (nohup, a background job) stays ignored.
-    if (old_int_.sa_handler == SIG_IGN) sigaction(SIGINT, &old_int_, nullptr);
-    if (old_term_.sa_handler == SIG_IGN) sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
+// SIGINT/SIGTERM during a study (StopSignals): while results stream, workers stop at the
+// next chunk, the temporaries are removed (AtomicFile's destructor) and the command exits
+// 128+signal, so the folder keeps the old results or none, never half a file and no
+// temporary. Later (merge, report) the short remaining writes finish, each atomically, and
+// the command then exits 128+signal.
 
 std::string num_text(double v) {
   return std::isfinite(v) ? schema::format_number(v) : "";
@@ -276,7 +245,7 @@ int run_study(const GlobalOptions& g, const StudyOptions& o) {
       std::vector<std::uint64_t> counts(nchunks, 0);
       std::atomic<std::uint64_t> next{0};
       auto worker = [&](int t) {
-        for (std::uint64_t c = next++; c < nchunks && !g_stop_signal; c = next++) {
+        for (std::uint64_t c = next++; c < nchunks && !StopSignals::signal(); c = next++) {
           const std::uint64_t b = w0 + c * chunk, e = std::min(w1, b + chunk);
           std::string& cs = csv_out[c];
           std::string& js = json_out[c];
@@ -305,10 +274,10 @@ int run_study(const GlobalOptions& g, const StudyOptions& o) {
       for (int t = 1; t < threads; ++t) pool.emplace_back(worker, t);
       worker(0);
       for (auto& t : pool) t.join();
-      if (g_stop_signal) {
+      if (StopSignals::signal()) {
         if (tty) std::fprintf(stderr, "\n");
         std::fprintf(stderr, "interrupted: no results written (the old files, if any, are kept)\n");
-        return 128 + g_stop_signal;
+        return 128 + StopSignals::signal();
       }
       for (std::uint64_t c = 0; c < nchunks; ++c) {
         csv.write(csv_out[c]);
@@ -340,7 +309,8 @@ int run_study(const GlobalOptions& g, const StudyOptions& o) {
         "%s: %llu points evaluated (%llu pass the constraints) in %.2f s on %d threads -> %s\n",
         spec->id.c_str(), static_cast<unsigned long long>(end - begin),
         static_cast<unsigned long long>(passed), secs, threads, csv_path.string().c_str());
-    if (sharded) return g_stop_signal ? 128 + g_stop_signal : 0;  // merge writes the report
+    if (sharded)
+      return StopSignals::signal() ? 128 + StopSignals::signal() : 0;  // merge writes the report
   } else {
     // Merge: concatenate results.shard-*-of-N.csv in shard order into results.csv.
     std::vector<fs::path> shards;
@@ -683,7 +653,7 @@ int run_study(const GlobalOptions& g, const StudyOptions& o) {
     std::fprintf(stdout, "%s\n", line.c_str());
   }
   std::fprintf(stdout, "report: %s\n", (out_dir / "report.md").string().c_str());
-  return g_stop_signal ? 128 + g_stop_signal : 0;
+  return StopSignals::signal() ? 128 + StopSignals::signal() : 0;
 }
 
 }  // namespace llmsizer::cli

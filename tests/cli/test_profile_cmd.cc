@@ -1,5 +1,6 @@
 // test_profile_cmd.cc — `llmsizer profile` as a user runs it: option errors exit 2, and
-// Ctrl-C (SIGINT) mid-run exits 130 leaving neither the output nor a temp file behind.
+// SIGINT (Ctrl-C) or SIGTERM mid-run exits 128 + signal leaving neither the output nor a temp
+// file behind.
 // The full measurement is not run here (it takes seconds); tests/profiler covers it.
 #include <catch2/catch.hpp>
 
@@ -63,7 +64,10 @@ TEST_CASE("profile --device gpu: exit 2 without CUDA, nothing written without a 
   fs::remove(out);
 }
 
-TEST_CASE("Ctrl-C during profile leaves no file and exits 130", "[cli][profile]") {
+TEST_CASE("SIGINT or SIGTERM during profile leaves no file and exits 128 + signal",
+          "[cli][profile]") {
+  const int sig = GENERATE(SIGINT, SIGTERM);
+  INFO("signal " << sig);
   const fs::path dir = fs::temp_directory_path() / ("llmsizer-profile-" + std::to_string(getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
@@ -86,14 +90,14 @@ TEST_CASE("Ctrl-C during profile leaves no file and exits 130", "[cli][profile]"
   char c = 0;
   while (read(fds[0], &c, 1) == 1 && c != '\n') {
   }
-  kill(pid, SIGINT);
+  kill(pid, sig);
   while (read(fds[0], &c, 1) == 1) {  // drain so the child never blocks on a full pipe
   }
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
   REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(WEXITSTATUS(status) == 128 + sig);
   CHECK(fs::is_empty(dir));
   fs::remove_all(dir);
 }
