@@ -24,6 +24,7 @@ struct RunCmdOptions {
   bool pin = false;
   std::uint64_t seed = 1;
   std::string weights_file;
+  bool mmap = false;  // map --weights-file instead of reading it into memory
   std::string format = "table";
   std::string out;
   bool quiet = false;

@@ -270,6 +270,10 @@ bool Decoder::pinned() const {
 bool Decoder::weights_mapped() const {
   return impl_->store->mapped_file();
 }
+
+bool Decoder::weights_loaded() const {
+  return impl_->store->loaded_file();
+}
 std::size_t Decoder::scratch_bytes() const {
   return impl_->ws.capacity();
 }
@@ -327,18 +331,25 @@ Decoder::Created Decoder::create(const core::ModelArch& a, const DecoderConfig& 
       cfg.progress("weights: " + std::to_string(static_cast<int>(f * 100 + 0.5)) + "% of " + total +
                    " generated");
   };
+  const auto read_progress = [&](double f) {
+    if (cfg.progress && m.layout.total > (256u << 20))
+      cfg.progress("weights: " + std::to_string(static_cast<int>(f * 100 + 0.5)) + "% of " + total +
+                   " read");
+  };
   std::string err;
   if (cfg.progress)
     cfg.progress("weights: " + total + " of random " + std::string(core::name(cfg.weights)) +
                  " tensors (seed " + std::to_string(cfg.seed) + ")" +
                  (cfg.weights_file.empty()
                       ? std::string(" in memory")
-                      : " in " + cfg.weights_file + " (created when missing, then mapped)"));
+                      : " in " + cfg.weights_file + " (created when missing, then " +
+                            (cfg.mmap_weights ? "mapped)" : "read into memory)")));
   if (cfg.weights_file.empty())
     m.store = decoder_weights::Store::anonymous(m.layout, cfg.seed, m.pool, progress, &err);
   else
-    m.store = decoder_weights::Store::file(cfg.weights_file, fingerprint(a, cfg), m.layout,
-                                           cfg.seed, m.pool, progress, &err);
+    m.store =
+        decoder_weights::Store::file(cfg.weights_file, fingerprint(a, cfg), m.layout, cfg.seed,
+                                     m.pool, cfg.mmap_weights, progress, read_progress, &err);
   if (!m.store) {
     r.error = err;
     return r;

@@ -49,9 +49,11 @@ struct DecoderConfig {
   bool pin = false;        // bind thread t to core t (hwloc)
   std::uint64_t seed = 1;  // the weights are a pure function of (arch, weights, seed)
   // Empty: weights in anonymous memory. Otherwise the weights live in this file: created
-  // (atomically: temp file + rename) when missing, memory-mapped read-only afterwards. A file
+  // (atomically: temp file + rename) when missing, then read into anonymous huge-page memory
+  // (or, with mmap_weights, memory-mapped read-only; see decoder_weights::Store::file). A file
   // made for another (model shape, dtype, seed) is refused, never overwritten.
   std::string weights_file;
+  bool mmap_weights = false;
   std::uint64_t memory_limit_bytes = 0;  // 0: MemAvailable of this host (/proc/meminfo)
   float rope_base = 10000.0f;  // core::ModelArch carries no theta; it does not change speed
   float norm_eps = 1e-5f;
@@ -140,7 +142,8 @@ class Decoder {
   const DecoderMemory& memory() const { return mem_; }
   int threads() const;
   bool pinned() const;
-  bool weights_mapped() const;  // from a weight file
+  bool weights_mapped() const;  // a weight file mapped (mmap_weights)
+  bool weights_loaded() const;  // a weight file read into anonymous memory
   double setup_seconds() const { return setup_seconds_; }
   // Capacity of the kernels' scratch Workspace; the warm-up in create() brings it to its
   // final size, so prefill() and decode() leave it unchanged (tested).

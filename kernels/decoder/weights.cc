@@ -193,6 +193,18 @@ void fill_all(const Layout& layout, std::uint64_t seed, std::byte* base, cpu::Th
   }
 }
 
+// A private anonymous region of at least `bytes` (64-byte aligned: mmap gives pages), with
+// transparent huge pages requested where the host allows them (THP "madvise" mode).
+void* map_anonymous(std::size_t bytes, std::string* error) {
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    *error = "cannot allocate " + std::to_string(bytes) + " bytes of weights: " + errno_text();
+    return nullptr;
+  }
+  madvise(p, bytes, MADV_HUGEPAGE);
+  return p;
+}
+
 }  // namespace
 
 std::unique_ptr<Store> Store::anonymous(const Layout& layout, std::uint64_t seed,
@@ -201,17 +213,8 @@ std::unique_ptr<Store> Store::anonymous(const Layout& layout, std::uint64_t seed
                                         std::string* error) {
   std::unique_ptr<Store> s(new Store());
   s->map_bytes_ = std::max<std::size_t>(kAlign, layout.total);
-  s->map_ =
-      mmap(nullptr, s->map_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (s->map_ == MAP_FAILED) {
-    s->map_ = nullptr;
-    *error =
-        "cannot allocate " + std::to_string(layout.total) + " bytes of weights: " + errno_text();
-    return nullptr;
-  }
-  // Transparent huge pages where the host allows them (THP "madvise" mode): a decode step
-  // streams every weight once, and 2 MiB pages keep its TLB misses negligible.
-  madvise(s->map_, s->map_bytes_, MADV_HUGEPAGE);
+  s->map_ = map_anonymous(s->map_bytes_, error);
+  if (!s->map_) return nullptr;
   s->data_ = static_cast<const std::byte*>(s->map_);
   fill_all(layout, seed, static_cast<std::byte*>(s->map_), pool, progress);
   return s;
@@ -219,7 +222,8 @@ std::unique_ptr<Store> Store::anonymous(const Layout& layout, std::uint64_t seed
 
 std::unique_ptr<Store> Store::file(const std::string& path, const std::string& fingerprint,
                                    const Layout& layout, std::uint64_t seed, cpu::ThreadPool& pool,
-                                   const std::function<void(double)>& progress,
+                                   bool keep_mapped, const std::function<void(double)>& progress,
+                                   const std::function<void(double)>& read_progress,
                                    std::string* error) {
   namespace fs = std::filesystem;
   std::string header(kMagic);
@@ -281,9 +285,9 @@ std::unique_ptr<Store> Store::file(const std::string& path, const std::string& f
     return nullptr;
   }
   void* m = mmap(nullptr, file_bytes, PROT_READ, MAP_SHARED, fd, 0);
-  ::close(fd);
   if (m == MAP_FAILED) {
     *error = path + ": cannot map the weight file (" + errno_text() + ")";
+    ::close(fd);
     return nullptr;
   }
   s->map_ = m;
@@ -293,18 +297,55 @@ std::unique_ptr<Store> Store::file(const std::string& path, const std::string& f
     *error = path +
              ": was made for another model shape, weight dtype or seed; delete it or "
              "pass another --weights-file";
+    ::close(fd);
     return nullptr;  // ~Store unmaps
   }
-  s->data_ = static_cast<const std::byte*>(m) + kFileHeaderBytes;
-  s->mapped_file_ = true;
-  // Fault every page in now, so the timed passes do not pay for it.
-  madvise(m, file_bytes, MADV_WILLNEED);
-  const long page = sysconf(_SC_PAGESIZE);
-  const auto step = static_cast<std::uint64_t>(page > 0 ? page : 4096);
-  volatile unsigned char sink = 0;
-  const auto* bytes = static_cast<const unsigned char*>(m);
-  for (std::uint64_t off = 0; off < file_bytes; off += step) sink = sink ^ bytes[off];
-  (void)sink;
+  if (keep_mapped) {
+    ::close(fd);
+    s->data_ = static_cast<const std::byte*>(m) + kFileHeaderBytes;
+    s->mapped_file_ = true;
+    // Fault every page in now, so the timed passes do not pay for it.
+    madvise(m, file_bytes, MADV_WILLNEED);
+    const long page = sysconf(_SC_PAGESIZE);
+    const auto step = static_cast<std::uint64_t>(page > 0 ? page : 4096);
+    volatile unsigned char sink = 0;
+    const auto* bytes = static_cast<const unsigned char*>(m);
+    for (std::uint64_t off = 0; off < file_bytes; off += step) sink = sink ^ bytes[off];
+    (void)sink;
+    return s;
+  }
+  // Read the tensors into huge-page anonymous memory; the header stays checked above.
+  munmap(m, file_bytes);
+  s->map_ = nullptr;
+  s->map_bytes_ = std::max<std::size_t>(kAlign, layout.total);
+  s->map_ = map_anonymous(s->map_bytes_, error);
+  if (!s->map_) {
+    ::close(fd);
+    return nullptr;
+  }
+  auto* dst = static_cast<std::byte*>(s->map_);
+  constexpr std::uint64_t kChunk = 64u << 20;
+  std::uint64_t done = 0, next_report = layout.total / 10;
+  while (done < layout.total) {
+    const std::size_t want = static_cast<std::size_t>(std::min(kChunk, layout.total - done));
+    const ssize_t got = ::pread(fd, dst + done, want, static_cast<off_t>(kFileHeaderBytes + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      *error = path + ": cannot read the weight file at byte " +
+               std::to_string(kFileHeaderBytes + done) + " (" +
+               (got == 0 ? std::string("unexpected end of file") : errno_text()) + ")";
+      ::close(fd);
+      return nullptr;  // ~Store unmaps
+    }
+    done += static_cast<std::uint64_t>(got);
+    if (read_progress && (done >= next_report || done == layout.total)) {
+      read_progress(static_cast<double>(done) / static_cast<double>(layout.total));
+      next_report = done + layout.total / 10;
+    }
+  }
+  ::close(fd);
+  s->data_ = dst;
+  s->loaded_file_ = true;
   return s;
 }
 

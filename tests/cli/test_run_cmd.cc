@@ -78,7 +78,7 @@ TEST_CASE("run rejects bad input with a located message and exit 2", "[cli][run]
   CHECK(has(r.out, "does not fit in memory"));
 }
 
-TEST_CASE("run --weights-file creates the file once and maps it after", "[cli][run]") {
+TEST_CASE("run --weights-file creates the file once, then reads or maps it", "[cli][run]") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("llmsizer-run-" + std::to_string(getpid()));
   fs::remove_all(dir);
@@ -87,10 +87,18 @@ TEST_CASE("run --weights-file creates the file once and maps it after", "[cli][r
   auto r = run(tiny() + " -p 4 -n 1 --format json --weights-file " + file);
   INFO(r.out);
   CHECK(r.code == 0);
-  CHECK(has(r.out, "\"weights_source\": \"file\""));
+  CHECK(has(r.out, "\"weights_source\": \"file-read\""));
   CHECK(fs::exists(file));
+  // Read back and mapped, the same weights give the same logits, so the same finite run.
   r = run(tiny() + " -p 4 -n 1 --format json --weights-file " + file);
   CHECK(r.code == 0);
+  CHECK(has(r.out, "\"weights_source\": \"file-read\""));
+  r = run(tiny() + " -p 4 -n 1 --format json --mmap --weights-file " + file);
+  CHECK(r.code == 0);
+  CHECK(has(r.out, "\"weights_source\": \"file-mapped\""));
+  r = run(tiny() + " -p 4 -n 1 --mmap");
+  CHECK(r.code == 2);
+  CHECK(has(r.out, "--mmap"));
   r = run(tiny() + " -p 4 -n 1 --seed 2 --weights-file " + file);
   CHECK(r.code == 2);
   CHECK(has(r.out, "--weights-file"));

@@ -453,7 +453,7 @@ TEST_CASE("decoder refuses what it cannot run, with a reason", "[decoder]") {
   CHECK(need.kv_cache == core::kv_bytes_per_token_layer(tiny_arch(), DType::kF16) * 8 * 2);
 }
 
-TEST_CASE("weight file: created once, mapped after, same bytes as in memory, guarded",
+TEST_CASE("weight file: created once, read or mapped after, same bytes as in memory, guarded",
           "[decoder]") {
   namespace fs = std::filesystem;
   const fs::path dir =
@@ -467,7 +467,8 @@ TEST_CASE("weight file: created once, mapped after, same bytes as in memory, gua
   c.threads = 1;  // the bytes must not depend on the thread count
   {
     auto created = make(a, c);
-    CHECK(created->weights_mapped());
+    CHECK(created->weights_loaded());
+    CHECK(!created->weights_mapped());
     for (std::size_t i = 0; i < anon->tensor_count(); ++i) {
       const auto x = anon->tensor_data(i), y = created->tensor_data(i);
       REQUIRE(x.size() == y.size());
@@ -480,7 +481,19 @@ TEST_CASE("weight file: created once, mapped after, same bytes as in memory, gua
   const auto before = fs::last_write_time(path);
   {
     auto reopened = make(a, c);
-    CHECK(reopened->weights_mapped());
+    CHECK(reopened->weights_loaded());
+    auto mc = c;
+    mc.mmap_weights = true;
+    auto mapped = make(a, mc);
+    CHECK(mapped->weights_mapped());
+    CHECK(!mapped->weights_loaded());
+    for (std::size_t i = 0; i < anon->tensor_count(); ++i) {
+      const auto x = anon->tensor_data(i), y = reopened->tensor_data(i), z = mapped->tensor_data(i);
+      REQUIRE(x.size() == y.size());
+      REQUIRE(x.size() == z.size());
+      CHECK(std::equal(x.begin(), x.end(), y.begin()));
+      CHECK(std::equal(x.begin(), x.end(), z.begin()));
+    }
     const auto ids = random_tokens(4, a.vocab_size, 9);
     CHECK(rel_diff(prefill_logits(*reopened, ids), prefill_logits(*anon, ids)) < 1e-6);
   }
