@@ -45,6 +45,24 @@ void axpy_portable(float* o, float w, const float* v, std::int64_t n) {
   for (std::int64_t i = 0; i < n; ++i) o[i] += w * v[i];
 }
 
+// S[r][j] = scale * q_r . k_j (see qk_avx2).
+void qk_portable(const float* q, std::int64_t q_stride, std::int64_t nr, const float* k,
+                 std::int64_t k_stride, std::int64_t nj, std::int64_t d, float scale, float* s,
+                 std::int64_t s_stride) {
+  for (std::int64_t r = 0; r < nr; ++r)
+    for (std::int64_t j = 0; j < nj; ++j)
+      s[r * s_stride + j] = scale * dot_portable(q + r * q_stride, k + j * k_stride, d);
+}
+
+// O[r] += sum_j P[r][j] v_j (see pv_avx2).
+void pv_portable(const float* p, std::int64_t p_stride, std::int64_t nr, std::int64_t nj,
+                 const float* v, std::int64_t v_stride, std::int64_t d, float* o,
+                 std::int64_t o_stride) {
+  for (std::int64_t j = 0; j < nj; ++j)
+    for (std::int64_t r = 0; r < nr; ++r)
+      axpy_portable(o + r * o_stride, p[r * p_stride + j], v + j * v_stride, d);
+}
+
 // ---- building blocks, AVX2 -----------------------------------------------------------------
 #if LLMSIZER_HAVE_X86
 
@@ -87,24 +105,55 @@ LLMSIZER_TARGET_AVX2 void axpy_avx2(float* o, float w, const float* v, std::int6
   for (; i < n; ++i) o[i] += w * v[i];
 }
 
-// O[r] += sum_j P[r][j] v_j for nr rows, nj keys; O rows in registers 8 columns at a time.
-LLMSIZER_TARGET_AVX2 void pv_avx2(const float (*p)[kBk], std::int64_t nr, std::int64_t nj,
-                                  const float* v, std::int64_t v_stride, std::int64_t d,
-                                  float (*o)[kMaxHeadDim]) {
+// O[r] += sum_j P[r][j] v_j for nr <= kBq rows, nj keys (P rows p_stride apart, O rows
+// o_stride apart); O rows in registers 8 columns at a time.
+LLMSIZER_TARGET_AVX2 void pv_avx2(const float* p, std::int64_t p_stride, std::int64_t nr,
+                                  std::int64_t nj, const float* v, std::int64_t v_stride,
+                                  std::int64_t d, float* o, std::int64_t o_stride) {
   std::int64_t c = 0;
   for (; c + 8 <= d; c += 8) {
     __m256 acc[kBq];
-    for (std::int64_t r = 0; r < nr; ++r) acc[r] = _mm256_loadu_ps(o[r] + c);
+    for (std::int64_t r = 0; r < nr; ++r) acc[r] = _mm256_loadu_ps(o + r * o_stride + c);
     for (std::int64_t j = 0; j < nj; ++j) {
       const __m256 vv = _mm256_loadu_ps(v + j * v_stride + c);
       for (std::int64_t r = 0; r < nr; ++r)
-        acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(p[r][j]), vv, acc[r]);
+        acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(p[r * p_stride + j]), vv, acc[r]);
     }
-    for (std::int64_t r = 0; r < nr; ++r) _mm256_storeu_ps(o[r] + c, acc[r]);
+    for (std::int64_t r = 0; r < nr; ++r) _mm256_storeu_ps(o + r * o_stride + c, acc[r]);
   }
   for (; c < d; ++c)
     for (std::int64_t j = 0; j < nj; ++j)
-      for (std::int64_t r = 0; r < nr; ++r) o[r][c] += p[r][j] * v[j * v_stride + c];
+      for (std::int64_t r = 0; r < nr; ++r)
+        o[r * o_stride + c] += p[r * p_stride + j] * v[j * v_stride + c];
+}
+
+// S[r][j] = scale * q_r . k_j for nr <= kBq query rows (q_stride apart) and nj keys (k_stride
+// apart): the nr dot products of one key share its loads and one horizontal reduction.
+static_assert(kBq == 4, "qk_avx2 reduces four rows at a time");
+LLMSIZER_TARGET_AVX2 void qk_avx2(const float* q, std::int64_t q_stride, std::int64_t nr,
+                                  const float* k, std::int64_t k_stride, std::int64_t nj,
+                                  std::int64_t d, float scale, float* s, std::int64_t s_stride) {
+  const std::int64_t d8 = d / 8 * 8;
+  for (std::int64_t j = 0; j < nj; ++j) {
+    const float* kj = k + j * k_stride;
+    __m256 acc[kBq];
+    for (std::int64_t r = 0; r < kBq; ++r) acc[r] = _mm256_setzero_ps();
+    for (std::int64_t c = 0; c < d8; c += 8) {
+      const __m256 kv = _mm256_loadu_ps(kj + c);
+      for (std::int64_t r = 0; r < nr; ++r)
+        acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(q + r * q_stride + c), kv, acc[r]);
+    }
+    // Lanes r of the reduction = sum of acc[r] (rows past nr stay zero).
+    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(acc[0], acc[1]), _mm256_hadd_ps(acc[2], acc[3]));
+    alignas(16) float sums[4];
+    _mm_store_ps(sums, _mm_mul_ps(_mm_set1_ps(scale), _mm_add_ps(_mm256_castps256_ps128(h),
+                                                                 _mm256_extractf128_ps(h, 1))));
+    for (std::int64_t r = 0; r < nr; ++r) {
+      float tail = 0;
+      for (std::int64_t c = d8; c < d; ++c) tail += q[r * q_stride + c] * kj[c];
+      s[r * s_stride + j] = sums[r] + scale * tail;
+    }
+  }
 }
 
 // One f16 or q8_0 cache row -> f32.
@@ -156,15 +205,20 @@ struct Ops {
   float (*exp_sum)(float*, std::int64_t, float);
   void (*axpy)(float*, float, const float*, std::int64_t);
   void (*row_to_f32)(core::DType, const std::byte*, std::int64_t, float*);
-  bool avx2;
+  void (*qk)(const float*, std::int64_t, std::int64_t, const float*, std::int64_t, std::int64_t,
+             std::int64_t, float, float*, std::int64_t);
+  void (*pv)(const float*, std::int64_t, std::int64_t, std::int64_t, const float*, std::int64_t,
+             std::int64_t, float*, std::int64_t);
 };
 
 Ops ops_for(Isa isa) {
   LLMSIZER_CHECK(isa_supported(isa), "attention: instruction set not supported on this host");
 #if LLMSIZER_HAVE_X86
-  if (isa_has_avx2(isa)) return {dot_avx2, exp_sum_avx2, axpy_avx2, row_to_f32_avx2, true};
+  if (isa_has_avx2(isa))
+    return {dot_avx2, exp_sum_avx2, axpy_avx2, row_to_f32_avx2, qk_avx2, pv_avx2};
 #endif
-  return {dot_portable, exp_sum_portable, axpy_portable, row_to_f32_portable, false};
+  return {dot_portable,        exp_sum_portable, axpy_portable,
+          row_to_f32_portable, qk_portable,      pv_portable};
 }
 
 std::size_t kv_row_bytes(core::DType dt, std::int64_t d) {
@@ -235,15 +289,7 @@ void prefill_item(const Ops& ops, const AttentionArgs& a, std::int64_t h, std::i
       if (alpha != 1.0f)
         for (std::int64_t c = 0; c < d; ++c) o[r][c] *= alpha;
     }
-#if LLMSIZER_HAVE_X86
-    if (ops.avx2) {
-      pv_avx2(s, nr, nj, v + jt * kv_stride, kv_stride, d, o);
-      continue;
-    }
-#endif
-    for (std::int64_t j = 0; j < nj; ++j)
-      for (std::int64_t r = 0; r < nr; ++r)
-        if (s[r][j] != 0.0f) ops.axpy(o[r], s[r][j], v + (jt + j) * kv_stride, d);
+    ops.pv(&s[0][0], kBk, nr, nj, v + jt * kv_stride, kv_stride, d, &o[0][0], kMaxHeadDim);
   }
   for (std::int64_t r = 0; r < nr; ++r) {
     float* out = a.out.data() + (t0 + r) * q_stride + h * d;
@@ -276,56 +322,86 @@ void attention_decode(Isa isa, const AttentionArgs& a, ThreadPool& pool, Workspa
   const std::int64_t first = a.window > 0 ? std::max<std::int64_t>(0, i - a.window + 1) : 0;
   const std::int64_t visible = i + 1 - first;
   const int threads = pool.size();
+  // Chunks of the context: about four per thread, 64 to kMaxChunk positions. The workspace
+  // holds 4 x threads partials at least, so its size never shrinks as the context grows and
+  // a warm-up at the longest context sizes it for every shorter one.
+  constexpr std::int64_t kMaxChunk = 1024;
   const std::int64_t chunk =
-      std::max<std::int64_t>(64, (visible + 4 * threads - 1) / (4 * threads));
+      std::clamp<std::int64_t>((visible + 4 * threads - 1) / (4 * threads), 64, kMaxChunk);
   const std::int64_t chunks = (visible + chunk - 1) / chunk;
+  const std::int64_t partial_slots = std::max<std::int64_t>(chunks, 4 * threads);
   const std::size_t row_bytes = kv_row_bytes(a.kv_dtype, d);
+  const bool f32_cache = a.kv_dtype == core::DType::kF32;
+  // Positions per tile: every KV head's row of a tile converted to f32 fits in about 64 KiB.
+  const std::int64_t tile_rows = std::clamp<std::int64_t>(16384 / (a.kv_heads * d), 4, kBk);
 
   // Layout: partials [chunks][heads][d + 2] (output, max, sum), then per thread: scores
-  // [group][chunk] and two f32 rows (dequantized K and V).
-  const auto partial_floats = static_cast<std::size_t>(chunks * a.heads * (d + 2));
-  const auto thread_floats = static_cast<std::size_t>(group * chunk + 2 * d);
+  // [heads][chunk] and, for an f16/q8_0 cache, one tile [kv_heads][tile_rows][d] of K or V
+  // rows converted to f32.
+  const auto partial_floats = static_cast<std::size_t>(partial_slots * a.heads * (d + 2));
+  const auto thread_floats =
+      static_cast<std::size_t>(a.heads * chunk + (f32_cache ? 0 : a.kv_heads * tile_rows * d));
   auto* base = reinterpret_cast<float*>(
       ws.get((partial_floats + thread_floats * static_cast<std::size_t>(threads)) * sizeof(float))
           .data());
   pool.run([&](int t) {
     float* scores = base + partial_floats + thread_floats * static_cast<std::size_t>(t);
-    float* kbuf = scores + group * chunk;
-    float* vbuf = kbuf + d;
+    float* tile = scores + a.heads * chunk;
+    // Positions jt .. jt + nj - 1 of the cache, read in memory order (position-major, all KV
+    // heads of a position together, so the hardware prefetcher sees one stream): returns
+    // KV head g's rows as f32, `stride` floats apart, in place for an f32 cache.
+    const auto load_tile = [&](std::span<const std::byte> cache, std::int64_t jt, std::int64_t nj) {
+      if (f32_cache) return;
+      for (std::int64_t j = 0; j < nj; ++j)
+        for (std::int64_t g = 0; g < a.kv_heads; ++g)
+          ops.row_to_f32(
+              a.kv_dtype,
+              cache.data() + static_cast<std::size_t>((jt + j) * a.kv_heads + g) * row_bytes, d,
+              tile + (g * tile_rows + j) * d);
+    };
+    const auto head_rows = [&](std::span<const std::byte> cache, std::int64_t jt, std::int64_t g,
+                               std::int64_t& stride) -> const float* {
+      if (f32_cache) {
+        stride = a.kv_heads * d;
+        return reinterpret_cast<const float*>(cache.data()) + (jt * a.kv_heads + g) * d;
+      }
+      stride = d;
+      return tile + g * tile_rows * d;
+    };
     for (std::int64_t c = t; c < chunks; c += threads) {
-      const std::int64_t j0 = first + c * chunk, j1 = std::min(i + 1, j0 + chunk);
-      for (std::int64_t g = 0; g < a.kv_heads; ++g) {
-        for (std::int64_t j = j0; j < j1; ++j) {
-          const std::byte* src =
-              a.k.data() + static_cast<std::size_t>(j * a.kv_heads + g) * row_bytes;
-          const float* kr = reinterpret_cast<const float*>(src);
-          if (a.kv_dtype != core::DType::kF32) {
-            ops.row_to_f32(a.kv_dtype, src, d, kbuf);
-            kr = kbuf;
+      const std::int64_t j0 = first + c * chunk, j1 = std::min(i + 1, j0 + chunk), n = j1 - j0;
+      float* part0 = base + static_cast<std::size_t>(c * a.heads * (d + 2));
+      std::int64_t stride = 0;
+      // Scores: each KV head's query heads share its K rows, kBq of them per micro-kernel call.
+      for (std::int64_t jt = j0; jt < j1; jt += tile_rows) {
+        const std::int64_t nj = std::min(tile_rows, j1 - jt);
+        load_tile(a.k, jt, nj);
+        for (std::int64_t g = 0; g < a.kv_heads; ++g) {
+          const float* kr = head_rows(a.k, jt, g, stride);
+          for (std::int64_t r0 = 0; r0 < group; r0 += kBq) {
+            const std::int64_t h = g * group + r0;
+            ops.qk(a.q.data() + h * d, d, std::min(kBq, group - r0), kr, stride, nj, d, a.scale,
+                   scores + h * chunk + (jt - j0), chunk);
           }
-          for (std::int64_t r = 0; r < group; ++r)
-            scores[r * chunk + (j - j0)] =
-                a.scale * ops.dot(a.q.data() + (g * group + r) * d, kr, d);
         }
-        for (std::int64_t r = 0; r < group; ++r) {
-          float* sr = scores + r * chunk;
-          float* part = base + static_cast<std::size_t>((c * a.heads + g * group + r) * (d + 2));
-          const float mx = *std::max_element(sr, sr + (j1 - j0));
-          part[d] = mx;
-          part[d + 1] = ops.exp_sum(sr, j1 - j0, mx);
-          std::fill(part, part + d, 0.0f);
-        }
-        for (std::int64_t j = j0; j < j1; ++j) {
-          const std::byte* src =
-              a.v.data() + static_cast<std::size_t>(j * a.kv_heads + g) * row_bytes;
-          const float* vr = reinterpret_cast<const float*>(src);
-          if (a.kv_dtype != core::DType::kF32) {
-            ops.row_to_f32(a.kv_dtype, src, d, vbuf);
-            vr = vbuf;
-          }
-          for (std::int64_t r = 0; r < group; ++r) {
-            float* part = base + static_cast<std::size_t>((c * a.heads + g * group + r) * (d + 2));
-            ops.axpy(part, scores[r * chunk + (j - j0)], vr, d);
+      }
+      for (std::int64_t h = 0; h < a.heads; ++h) {
+        float* sr = scores + h * chunk;
+        float* part = part0 + h * (d + 2);
+        const float mx = *std::max_element(sr, sr + n);
+        part[d] = mx;
+        part[d + 1] = ops.exp_sum(sr, n, mx);
+        std::fill(part, part + d, 0.0f);
+      }
+      for (std::int64_t jt = j0; jt < j1; jt += tile_rows) {
+        const std::int64_t nj = std::min(tile_rows, j1 - jt);
+        load_tile(a.v, jt, nj);
+        for (std::int64_t g = 0; g < a.kv_heads; ++g) {
+          const float* vr = head_rows(a.v, jt, g, stride);
+          for (std::int64_t r0 = 0; r0 < group; r0 += kBq) {
+            const std::int64_t h = g * group + r0;
+            ops.pv(scores + h * chunk + (jt - j0), chunk, std::min(kBq, group - r0), nj, vr, stride,
+                   d, part0 + h * (d + 2), d + 2);
           }
         }
       }

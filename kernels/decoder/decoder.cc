@@ -460,14 +460,15 @@ Decoder::Created Decoder::create(const core::ModelArch& a, const DecoderConfig& 
   dec->cfg_ = cfg;
   dec->mem_ = mem;
 
-  // Warm-up: one layer at the prefill shape and one decode step, untimed, so the kernels'
-  // workspace reaches its size before the timed passes (no allocation while timing).
+  // Warm-up: one layer at the prefill shape and one decode step at the last position, untimed,
+  // so the kernels' workspace reaches its size (decode attention's grows with the context)
+  // before the timed passes (no allocation while timing).
   {
     std::vector<std::int32_t> ids(sz(rows), 0);
     PhaseStats sink;
     dec->forward(ids, cfg.max_prefill, dec->impl_->logits_scratch, &sink, 1);
-    dec->pos_ = cfg.max_prefill;
-    if (dec->pos_ < cfg.max_tokens)
+    dec->pos_ = cfg.max_tokens - 1;
+    if (dec->pos_ >= cfg.max_prefill)
       dec->forward(std::span<const std::int32_t>(ids).first(sz(cfg.batch)), 1,
                    dec->impl_->logits_scratch, &sink, 1);
     dec->pos_ = 0;
