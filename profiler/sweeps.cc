@@ -225,7 +225,11 @@ SweepPlan derive_sweep(const std::vector<SweepModel>& models, const SweepSetting
           OpShape sh = base;
           sh.m = 1;
           sh.past = ctx - 1;
-          const bool streamed = static_cast<double>(core::kv_bytes_for_context(a, dt, ctx)) >
+          // A decode step streams the weights as well as the KV cache: unless both fit the
+          // last-level cache, each step finds the cache evicted by the previous step's
+          // weights, so the sweep reads it from memory too (smallest weights: q4_0).
+          const bool streamed = static_cast<double>(core::kv_bytes_for_context(a, dt, ctx)) +
+                                    model_matrix_bytes(a, DType::kQ4_0) >
                                 static_cast<double>(llc_bytes);
           add(OpKind::kAttentionDecode, dt, sh, streamed, 0);
         }

@@ -78,6 +78,9 @@ TEST_CASE("sweep shapes come from the model: one layer's matmuls and the lm_head
     CHECK(p.shape.head_dim == 64);
     CHECK(p.shape.past == 255);
     CHECK(p.shape.m == 1);
+    // 256 positions of KV are far below 32 MiB, but a decode step also streams the weights,
+    // which evict them: the sweep reads the cache from memory as the decoder does.
+    CHECK(p.streamed);
   }
   CHECK(std::any_of(plan.notes.begin(), plan.notes.end(), [](const std::string& n) {
     return n.find("context 4096") != std::string::npos;
