@@ -371,20 +371,25 @@ void attention_decode(Isa isa, const AttentionArgs& a, ThreadPool& pool, Workspa
     for (std::int64_t c = t; c < chunks; c += threads) {
       const std::int64_t j0 = first + c * chunk, j1 = std::min(i + 1, j0 + chunk), n = j1 - j0;
       float* part0 = base + static_cast<std::size_t>(c * a.heads * (d + 2));
-      std::int64_t stride = 0;
-      // Scores: each KV head's query heads share its K rows, kBq of them per micro-kernel call.
-      for (std::int64_t jt = j0; jt < j1; jt += tile_rows) {
-        const std::int64_t nj = std::min(tile_rows, j1 - jt);
-        load_tile(a.k, jt, nj);
-        for (std::int64_t g = 0; g < a.kv_heads; ++g) {
-          const float* kr = head_rows(a.k, jt, g, stride);
-          for (std::int64_t r0 = 0; r0 < group; r0 += kBq) {
-            const std::int64_t h = g * group + r0;
-            ops.qk(a.q.data() + h * d, d, std::min(kBq, group - r0), kr, stride, nj, d, a.scale,
-                   scores + h * chunk + (jt - j0), chunk);
+      // Walks the chunk's tiles of `cache`: fn(h, nr, rows, stride, jt, nj) per KV head and
+      // block of nr <= kBq of its query heads (first head h), which share the rows.
+      const auto each_block = [&](std::span<const std::byte> cache, const auto& fn) {
+        std::int64_t stride = 0;
+        for (std::int64_t jt = j0; jt < j1; jt += tile_rows) {
+          const std::int64_t nj = std::min(tile_rows, j1 - jt);
+          load_tile(cache, jt, nj);
+          for (std::int64_t g = 0; g < a.kv_heads; ++g) {
+            const float* rows = head_rows(cache, jt, g, stride);
+            for (std::int64_t r0 = 0; r0 < group; r0 += kBq)
+              fn(g * group + r0, std::min(kBq, group - r0), rows, stride, jt, nj);
           }
         }
-      }
+      };
+      each_block(a.k, [&](std::int64_t h, std::int64_t nr, const float* kr, std::int64_t stride,
+                          std::int64_t jt, std::int64_t nj) {
+        ops.qk(a.q.data() + h * d, d, nr, kr, stride, nj, d, a.scale,
+               scores + h * chunk + (jt - j0), chunk);
+      });
       for (std::int64_t h = 0; h < a.heads; ++h) {
         float* sr = scores + h * chunk;
         float* part = part0 + h * (d + 2);
@@ -393,18 +398,11 @@ void attention_decode(Isa isa, const AttentionArgs& a, ThreadPool& pool, Workspa
         part[d + 1] = ops.exp_sum(sr, n, mx);
         std::fill(part, part + d, 0.0f);
       }
-      for (std::int64_t jt = j0; jt < j1; jt += tile_rows) {
-        const std::int64_t nj = std::min(tile_rows, j1 - jt);
-        load_tile(a.v, jt, nj);
-        for (std::int64_t g = 0; g < a.kv_heads; ++g) {
-          const float* vr = head_rows(a.v, jt, g, stride);
-          for (std::int64_t r0 = 0; r0 < group; r0 += kBq) {
-            const std::int64_t h = g * group + r0;
-            ops.pv(scores + h * chunk + (jt - j0), chunk, std::min(kBq, group - r0), nj, vr, stride,
-                   d, part0 + h * (d + 2), d + 2);
-          }
-        }
-      }
+      each_block(a.v, [&](std::int64_t h, std::int64_t nr, const float* vr, std::int64_t stride,
+                          std::int64_t jt, std::int64_t nj) {
+        ops.pv(scores + h * chunk + (jt - j0), chunk, nr, nj, vr, stride, d, part0 + h * (d + 2),
+               d + 2);
+      });
     }
   });
   // Merge: out = sum_c e^(m_c - M) o_c / sum_c e^(m_c - M) l_c.
