@@ -148,8 +148,10 @@ CLI::App* add_validate_command(CLI::App& app, ValidateOptions& o) {
   v->add_flag("--matrix", o.matrix,
               "run the validation matrix (TinyLlama f32/q8_0/q4_0, Llama-2-7B q8_0/q4_0, "
               "Llama-3-8B q4_0; prompts 128, 512; contexts 128, 1024; 1 and all threads)");
-  v->add_option("--weights-dir", o.weights_dir,
-                "keep the random weights in files here and memory-map them (big models)");
+  v->add_option(
+      "--weights-dir", o.weights_dir,
+      "keep the random weights in files here (created once, then read into huge-page memory on "
+      "each run; big models start in seconds)");
   v->add_option("-f,--format", o.format, "table | json")->capture_default_str();
   v->add_option("-o,--out", o.out, "write the report to FILE (atomically)");
   v->add_option("--json-out", o.json_out,
