@@ -304,7 +304,8 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
     vol.tokens_per_month = *v;
   else
     d.error(kCmdLine, "--volume",
-            fmt::format("'{}' is not a monthly volume (e.g. 2e9tok/month, 2B/month, 70M/day)",
+            fmt::format("'{}' is not a monthly volume, or too large (e.g. 2e9tok/month, "
+                        "2B/month, 70M/day)",
                         o.volume));
   if (auto m = core::parse_mix(o.mix); m && *m > 0 && *m < 1)
     vol.input_share = *m;

@@ -84,6 +84,14 @@ bool split_number(std::string_view s, double& value, std::string& unit) {
   while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
   return true;
 }
+
+// A finite number scaled by its unit: nothing when the product overflows ("1e308h",
+// "2e299t": a fuzz finding, the parsers returned infinity).
+std::optional<double> scaled(double v, double unit) {
+  const double r = v * unit;
+  if (!std::isfinite(r)) return std::nullopt;
+  return r;
+}
 }  // namespace
 
 std::optional<double> parse_duration_s(std::string_view s) {
@@ -93,8 +101,8 @@ std::optional<double> parse_duration_s(std::string_view s) {
   if (u.empty() || u == "s") return v;
   if (u == "ms") return v * 1e-3;
   if (u == "us") return v * 1e-6;
-  if (u == "m" || u == "min") return v * 60.0;
-  if (u == "h") return v * 3600.0;
+  if (u == "m" || u == "min") return scaled(v, 60.0);
+  if (u == "h") return scaled(v, 3600.0);
   return std::nullopt;
 }
 
@@ -119,6 +127,7 @@ std::optional<double> parse_tokens_per_month(std::string_view s) {
     if (!(u[0] == 't' && u.rfind("tok", 0) == 0)) {
       mult = u[0] == 'k' ? 1e3 : u[0] == 'm' ? 1e6 : u[0] == 'b' ? 1e9 : 1e12;
       u.erase(0, 1);
+      while (!u.empty() && u.front() == ' ') u.erase(u.begin());  // "10m tokens/day"
     }
   }
   if (u.rfind("tok", 0) == 0) u.erase(0, u.rfind("tokens", 0) == 0 ? 6 : 3);
@@ -129,7 +138,7 @@ std::optional<double> parse_tokens_per_month(std::string_view s) {
     per = 730.0 / 24.0;
   else
     return std::nullopt;
-  return v * mult * per;
+  return scaled(v, mult * per);
 }
 
 std::optional<double> parse_mix(std::string_view s) {

@@ -19,6 +19,20 @@ TEST_CASE("sizes parse with SI and binary suffixes", "[units]") {
   CHECK_FALSE(parse_bytes("nan"));
 }
 
+TEST_CASE("durations, rates and token volumes scale by their unit, never to infinity", "[units]") {
+  CHECK(parse_duration_s("250ms") == Approx(0.25));
+  CHECK(parse_duration_s("2h") == Approx(7200.0));
+  CHECK(parse_rate_per_s("120rpm") == Approx(2.0));
+  CHECK(parse_tokens_per_month("2b") == Approx(2e9));
+  CHECK(parse_tokens_per_month("10m tokens/day") == Approx(1e7 * 730.0 / 24.0));
+  // A finite number whose unit pushes it past DBL_MAX is refused (fuzz finding: "2e299t"
+  // parsed as infinity tokens per month).
+  CHECK_FALSE(parse_tokens_per_month("2e299t"));
+  CHECK_FALSE(parse_tokens_per_month("1e300b/day"));
+  CHECK_FALSE(parse_duration_s("1e308h"));
+  CHECK(parse_tokens_per_month("1e290t").has_value());
+}
+
 TEST_CASE("printing states units", "[units]") {
   CHECK(format_bytes(85'899'345'920ull) == "80.0 GiB");
   CHECK(format_bytes(512) == "512 B");
