@@ -269,7 +269,7 @@ std::vector<ArchProblem> check_arch(const ModelArch& a) {
     if (v < lo || v > hi) p.push_back({key, fmt::format("{} is out of range [{}, {}]", v, lo, hi)});
   };
   range("architecture.hidden_size", a.hidden_size, 1, 1 << 20);
-  range("architecture.num_layers", a.num_layers, 1, 1 << 14);
+  range("architecture.num_layers", a.num_layers, 1, kMaxLayers);
   range("architecture.vocab_size", a.vocab_size, 1, 1 << 24);
   range("architecture.max_context", a.max_context, 1, std::int64_t{1} << 32);
   const auto& at = a.attention;

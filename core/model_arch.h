@@ -78,6 +78,10 @@ struct NormConfig {
   bool final_norm = true;
 };
 
+// The most layers an architecture may have (check_arch); readers bound their per-layer
+// loops by it before the rest is checked.
+inline constexpr std::int64_t kMaxLayers = std::int64_t{1} << 14;
+
 struct ModelArch {
   Family family = Family::kLlama;
   std::int64_t hidden_size = 0;

@@ -81,12 +81,15 @@ class Config {
   }
 
   // A required size in [lo, kMaxDim]; 0 when missing or invalid (the error is reported).
-  std::int64_t dim(std::string_view key, std::int64_t lo = 1) {
+  std::int64_t dim(std::string_view key, std::int64_t lo = 1, std::int64_t hi = kMaxDim) {
     std::int64_t v = 0;
     if (quoted(key, "an integer")) return 0;
-    if (!r_.get(key, v, Need::kRequired, lo, kMaxDim)) return 0;
+    if (!r_.get(key, v, Need::kRequired, lo, hi)) return 0;
     return v;
   }
+  // A layer count: bounded before anything loops over the layers (a fuzz finding: 1.5e9
+  // layers made the sliding-window scan run for minutes).
+  std::int64_t layers(std::string_view key) { return dim(key, 1, core::kMaxLayers); }
 
   std::int64_t dim_or(std::string_view key, std::int64_t fallback, std::int64_t lo = 1) {
     if (!has_value(key)) return fallback;
@@ -226,7 +229,7 @@ void set_windows(ModelArch& a, std::int64_t window, const std::vector<bool>& sli
 void read_llama_like(Config& c, Family f, ModelArch& a) {
   auto& at = a.attention;
   a.hidden_size = c.dim("hidden_size");
-  a.num_layers = c.dim("num_hidden_layers");
+  a.num_layers = c.layers("num_hidden_layers");
   a.vocab_size = c.dim("vocab_size");
   at.num_heads = c.dim("num_attention_heads");
   at.num_kv_heads = c.dim_or("num_key_value_heads", at.num_heads);
@@ -325,7 +328,7 @@ void read_falcon(Config& c, bool legacy, ModelArch& a) {
   const auto hidden_key = c.pick({"hidden_size", "n_embed"});
   const auto heads_key = c.pick({"num_attention_heads", "n_head"});
   a.hidden_size = c.dim(hidden_key);
-  a.num_layers = c.dim(c.pick({"num_hidden_layers", "n_layer"}));
+  a.num_layers = c.layers(c.pick({"num_hidden_layers", "n_layer"}));
   a.vocab_size = c.dim("vocab_size");
   at.num_heads = c.dim(heads_key);
   at.head_dim = derived_head_dim(c, heads_key, a.hidden_size, at.num_heads);
@@ -372,7 +375,7 @@ void read_falcon(Config& c, bool legacy, ModelArch& a) {
 void read_mpt(Config& c, ModelArch& a) {
   auto& at = a.attention;
   a.hidden_size = c.dim("d_model");
-  a.num_layers = c.dim("n_layers");
+  a.num_layers = c.layers("n_layers");
   a.vocab_size = c.dim("vocab_size");
   at.num_heads = c.dim("n_heads");
   at.head_dim = derived_head_dim(c, "n_heads", a.hidden_size, at.num_heads);
@@ -427,7 +430,7 @@ void read_mpt(Config& c, ModelArch& a) {
 void read_gptj(Config& c, ModelArch& a) {
   auto& at = a.attention;
   a.hidden_size = c.dim("n_embd");
-  a.num_layers = c.dim("n_layer");
+  a.num_layers = c.layers("n_layer");
   a.vocab_size = c.dim("vocab_size");
   at.num_heads = c.dim("n_head");
   at.num_kv_heads = at.num_heads;
@@ -452,7 +455,7 @@ void read_gptj(Config& c, ModelArch& a) {
 void read_gptneox(Config& c, ModelArch& a) {
   auto& at = a.attention;
   a.hidden_size = c.dim("hidden_size");
-  a.num_layers = c.dim("num_hidden_layers");
+  a.num_layers = c.layers("num_hidden_layers");
   a.vocab_size = c.dim("vocab_size");
   at.num_heads = c.dim("num_attention_heads");
   at.num_kv_heads = at.num_heads;
@@ -479,7 +482,7 @@ void read_deepseek_v3(Config& c, ModelArch& a, std::string& notes) {
   auto& at = a.attention;
   auto& mla = at.mla;
   a.hidden_size = c.dim("hidden_size");
-  a.num_layers = c.dim("num_hidden_layers");
+  a.num_layers = c.layers("num_hidden_layers");
   a.vocab_size = c.dim("vocab_size");
   at.kind = AttentionKind::kMla;
   at.num_heads = c.dim("num_attention_heads");
