@@ -42,7 +42,7 @@ struct SweepSettings {
   // whose cache is bigger is skipped. Bounds the sweep's memory at about 2x this.
   std::uint64_t max_operand_bytes = 256ull << 20;
   // Streamed operands (see SweepPoint::streamed) rotate through copies that total at least
-  // this many bytes; 0: 4 x the last-level cache.
+  // this many bytes; 0: 8 x the last-level cache.
   std::uint64_t stream_bytes = 0;
   double budget_s = 45;         // wall-clock for all sweep points (selection and hard stop)
   double min_rep_s = 5e-3;      // Google Benchmark MinTime of one repetition
