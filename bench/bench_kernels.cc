@@ -247,7 +247,8 @@ double fp32_peak_flop_per_s(int threads) {
 // memory, as a decoder's successive layers do. Counters: weight bytes/s (bytes as stored) and
 // that rate as a percentage of the triad measured in this run with the same thread count.
 // With 0 MiB the one copy stays in cache: the kernel's compute ceiling (no triad ratio).
-void BM_matvec(benchmark::State& state, core::DType dtype, Isa isa) {
+void BM_matvec(benchmark::State& state, core::DType dtype, Isa isa,
+               kernels::cpu::WeightLayout layout) {
   const std::int64_t n = state.range(0), k = state.range(1);
   const int threads = static_cast<int>(state.range(2));
   if (!kernels::cpu::isa_supported(isa)) {
@@ -271,9 +272,11 @@ void BM_matvec(benchmark::State& state, core::DType dtype, Isa isa) {
   const std::span<std::byte> stored = weight_memory.get(matrix_bytes * copies);
   for (std::size_t off = 0; off < stored.size(); off += tile.size())
     std::copy(tile.begin(), tile.end(), stored.begin() + static_cast<std::ptrdiff_t>(off));
+  if (layout != kernels::cpu::WeightLayout::kBlocks)
+    kernels::cpu::pack_rows4x16(dtype, k, n * static_cast<std::int64_t>(copies), stored);
   std::vector<kernels::cpu::MatmulWeights> weights;
   for (std::size_t c = 0; c < copies; ++c)
-    weights.emplace_back(dtype, n, k, stored.subspan(c * matrix_bytes, matrix_bytes));
+    weights.emplace_back(dtype, n, k, stored.subspan(c * matrix_bytes, matrix_bytes), layout);
   const auto x = random_floats(static_cast<std::size_t>(k), 4);
   std::vector<float> y(static_cast<std::size_t>(n));
   kernels::cpu::Workspace ws;
@@ -302,7 +305,8 @@ void BM_matvec(benchmark::State& state, core::DType dtype, Isa isa) {
 
 // Counters: useful FLOP/s (2 m k n) and that rate as a percentage of the FP32 FMA peak
 // measured in this run with the same thread count.
-void BM_matmul(benchmark::State& state, core::DType dtype, Isa isa) {
+void BM_matmul(benchmark::State& state, core::DType dtype, Isa isa,
+               kernels::cpu::WeightLayout layout) {
   const std::int64_t m = state.range(0), k = state.range(1), n = state.range(2);
   const int threads = static_cast<int>(state.range(3));
   if (!kernels::cpu::isa_supported(isa)) {
@@ -311,8 +315,10 @@ void BM_matmul(benchmark::State& state, core::DType dtype, Isa isa) {
   }
   auto& pool = pool_of(threads);
   const auto w = random_floats(static_cast<std::size_t>(n * k), 3);
-  const auto stored = kernels::reference::quantize(dtype, w, n, k);
-  const kernels::cpu::MatmulWeights weights(dtype, n, k, stored);
+  auto stored = kernels::reference::quantize(dtype, w, n, k);
+  if (layout != kernels::cpu::WeightLayout::kBlocks)
+    kernels::cpu::pack_rows4x16(dtype, k, n, stored);
+  const kernels::cpu::MatmulWeights weights(dtype, n, k, stored, layout);
   const auto x = random_floats(static_cast<std::size_t>(m * k), 4);
   std::vector<float> y(static_cast<std::size_t>(m * n));
   kernels::cpu::Workspace ws;
@@ -361,32 +367,51 @@ void register_all() {
       isas.push_back(Isa::kAvx2);
     const std::pair<const char*, core::DType> quant[] = {
         {"q4_0", core::DType::kQ4_0}, {"q8_0", core::DType::kQ8_0}, {"q4_k", core::DType::kQ4_K}};
-    // Matvec: 16384 x 8192 (q4_0 72 MiB, q8_0 136 MiB) and the Llama-2-7B FFN shapes
-    // (11008 x 4096 up/gate, 4096 x 11008 down), rows x depth.
+    // Variants: every instruction set in llama.cpp's block layout and, for the VNNI kernels,
+    // q8_0/q4_0 also in the rows4x16 layout (named ..._avx512vnni_rows4x16).
+    using kernels::cpu::WeightLayout;
+    struct Variant {
+      Isa isa;
+      WeightLayout layout;
+      core::DType dtype;
+      std::string name;  // "<dtype>_<isa>[_rows4x16]"
+    };
+    std::vector<Variant> variants;
     for (auto isa : isas)
       for (auto [dname, dtype] : quant)
-        for (auto [n, k] :
-             {std::pair<std::int64_t, std::int64_t>{16384, 8192}, {11008, 4096}, {4096, 11008}}) {
-          const std::string name =
-              std::string("matvec_") + dname + "_" + std::string(kernels::cpu::isa_name(isa));
-          timed(benchmark::RegisterBenchmark(name.c_str(), BM_matvec, dtype, isa)
-                    ->Args({n, k, th, 128})
-                    ->Unit(benchmark::kMillisecond),
-                th);
+        for (auto layout : {WeightLayout::kRows4x16, WeightLayout::kBlocks}) {
+          const bool grouped = layout == WeightLayout::kRows4x16;
+          if (grouped &&
+              (isa != Isa::kAvx512Vnni || !kernels::cpu::layout_supported(dtype, layout)))
+            continue;
+          variants.push_back({isa, layout, dtype,
+                              std::string(dname) + "_" + std::string(kernels::cpu::isa_name(isa)) +
+                                  (grouped ? "_rows4x16" : "")});
         }
+    // Matvec: 16384 x 8192 (q4_0 72 MiB, q8_0 136 MiB) and the Llama-2-7B FFN shapes
+    // (11008 x 4096 up/gate, 4096 x 11008 down), rows x depth.
+    for (const auto& v : variants)
+      for (auto [n, k] : {std::pair<std::int64_t, std::int64_t>{16384, 8192},
+                          {11008, 4096},
+                          {4096, 11008},
+                          {4096, 4096}}) {
+        const std::string name = "matvec_" + v.name;
+        timed(benchmark::RegisterBenchmark(name.c_str(), BM_matvec, v.dtype, v.isa, v.layout)
+                  ->Args({n, k, th, 128})
+                  ->Unit(benchmark::kMillisecond),
+              th);
+      }
     // In cache (256 x 4096: 576 KiB of q4_0, 1.1 MiB of q8_0), one thread, CPU time: what
     // the kernel can consume when memory is not the limit.
     if (th == 1)
-      for (auto isa : isas)
-        for (auto [dname, dtype] : quant) {
-          const std::string name = std::string("matvec_incache_") + dname + "_" +
-                                   std::string(kernels::cpu::isa_name(isa));
-          benchmark::RegisterBenchmark(name.c_str(), BM_matvec, dtype, isa)
-              ->Args({256, 4096, 1, 0})
-              ->Unit(benchmark::kMicrosecond);
-        }
+      for (const auto& v : variants) {
+        const std::string name = "matvec_incache_" + v.name;
+        benchmark::RegisterBenchmark(name.c_str(), BM_matvec, v.dtype, v.isa, v.layout)
+            ->Args({256, 4096, 1, 0})
+            ->Unit(benchmark::kMicrosecond);
+      }
     timed(benchmark::RegisterBenchmark("matvec_f32", BM_matvec, core::DType::kF32,
-                                       kernels::cpu::best_isa())
+                                       kernels::cpu::best_isa(), WeightLayout::kBlocks)
               ->Args({4096, 8192, th, 128})
               ->Unit(benchmark::kMillisecond),
           th);
@@ -394,18 +419,16 @@ void register_all() {
     // projections, m = 128 and 512.
     const std::int64_t prefill[][3] = {{128, 2048, 2048},  {128, 2048, 5632},  {128, 4096, 4096},
                                        {128, 4096, 11008}, {128, 11008, 4096}, {512, 4096, 4096}};
-    for (auto isa : isas)
-      for (auto [dname, dtype] : quant)
-        for (const auto& s : prefill) {
-          const std::string name =
-              std::string("matmul_") + dname + "_" + std::string(kernels::cpu::isa_name(isa));
-          timed(benchmark::RegisterBenchmark(name.c_str(), BM_matmul, dtype, isa)
-                    ->Args({s[0], s[1], s[2], th})
-                    ->Unit(benchmark::kMillisecond),
-                th);
-        }
+    for (const auto& v : variants)
+      for (const auto& s : prefill) {
+        const std::string name = "matmul_" + v.name;
+        timed(benchmark::RegisterBenchmark(name.c_str(), BM_matmul, v.dtype, v.isa, v.layout)
+                  ->Args({s[0], s[1], s[2], th})
+                  ->Unit(benchmark::kMillisecond),
+              th);
+      }
     timed(benchmark::RegisterBenchmark("matmul_f32", BM_matmul, core::DType::kF32,
-                                       kernels::cpu::best_isa())
+                                       kernels::cpu::best_isa(), WeightLayout::kBlocks)
               ->Args({128, 4096, 4096, th})
               ->Unit(benchmark::kMillisecond),
           th);

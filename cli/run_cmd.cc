@@ -75,7 +75,9 @@ CLI::App* add_run_command(CLI::App& app, RunCmdOptions& o) {
       "is a run whose weights + KV cache + buffers exceed the available memory.\n"
       "Weights: 2-D tensors (embedding and lm_head included) in --weights, norms and biases "
       "f32. f16 matrices get an f32 copy on load. q4_k needs hidden, FFN and q widths that are "
-      "multiples of 256.\n"
+      "multiples of 256. On AVX-512 VNNI CPUs q8_0/q4_0 matrices are regrouped in place on "
+      "load (rows4x16: same bytes, one forward stream per tile of 4 rows), as llama.cpp "
+      "repacks its CPU weights; a --mmap'd file keeps llama.cpp's block layout.\n"
       "Examples:\n"
       "  llmsizer run -m tinyllama-1.1b -w q4_0 -p 128 -n 32\n"
       "  llmsizer run -m llama-2-7b -w q8_0 -t 2 --weights-file /var/tmp/l2-7b.q8_0.bin\n"
@@ -168,9 +170,11 @@ int run_run(const GlobalOptions& g, const RunCmdOptions& o) {
   const auto r = kernels::run_decoder(dec, o.prompt, o.output, o.seed);
   const std::uint64_t rss = peak_rss_bytes();
   const auto& mem = dec.memory();
-  const std::string wsrc = dec.weights_mapped()   ? "mapped from " + o.weights_file
-                           : dec.weights_loaded() ? "read from " + o.weights_file + " into memory"
-                                                  : "generated in memory";
+  std::string wsrc = dec.weights_mapped()   ? "mapped from " + o.weights_file
+                     : dec.weights_loaded() ? "read from " + o.weights_file + " into memory"
+                                            : "generated in memory";
+  if (dec.weights_layout() != kernels::cpu::WeightLayout::kBlocks)
+    wsrc += fmt::format(", regrouped {}", kernels::cpu::layout_name(dec.weights_layout()));
 
   std::string out;
   if (o.format == "json") {
@@ -190,6 +194,7 @@ int run_run(const GlobalOptions& g, const RunCmdOptions& o) {
         .value(dec.weights_mapped()   ? "file-mapped"
                : dec.weights_loaded() ? "file-read"
                                       : "generated");
+    j.key("weights_layout").value(kernels::cpu::layout_name(dec.weights_layout()));
     j.key("peak_rss_bytes").value(rss);
     j.key("setup_seconds").value(dec.setup_seconds());
     j.key("logits_finite").value(r.logits_finite);

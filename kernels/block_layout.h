@@ -74,8 +74,17 @@ struct BlockQ8Act8 {
   std::int8_t qs[8][32];
 };
 
+// Sixteen consecutive BlockQ8Act for weights in the rows4x16 layout (kernels/cpu/matmul.h):
+// qs[w][4 j + i] = element 4 w + i of block j, so 32-bit lane j of each 64-byte row is block
+// j, as in the weights. Blocks past a row's end are zero. In-memory only.
+struct BlockQ8Act16 {
+  float d[16];
+  float s[16];
+  std::int8_t qs[8][64];
+};
+
 static_assert(sizeof(BlockQ8Act) == 40 && sizeof(BlockQ8K) == 292);
-static_assert(sizeof(BlockQ8Act8) == 320);
+static_assert(sizeof(BlockQ8Act8) == 320 && sizeof(BlockQ8Act16) == 2 * sizeof(BlockQ8Act8));
 
 // IEEE binary16 -> binary32, exact (subnormals, inf and NaN included).
 inline float f16_to_f32(std::uint16_t h) {

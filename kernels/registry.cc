@@ -65,30 +65,39 @@ constexpr double kExact = 1e-7;       // pure data movement / identical conversi
 
 constexpr ActQuant kNoQ = ActQuant::kNone;
 
-#define LLMSIZER_MATMUL(dt_name, dt, isa_name, isa, act, err, kmul)    \
-  KernelEntry {                                                        \
-    "matmul_" dt_name "_" isa_name, OpKind::kMatmul, dt, isa, act,     \
-        MatmulKernelFn{run_matmul<isa>}, err, kmul, matmul_cost_of<dt> \
+constexpr cpu::WeightLayout kBlocks = cpu::WeightLayout::kBlocks;
+constexpr cpu::WeightLayout kRows4x16 = cpu::WeightLayout::kRows4x16;
+
+#define LLMSIZER_MATMUL(dt_name, dt, isa_name, isa, act, err, kmul)             \
+  KernelEntry {                                                                 \
+    "matmul_" dt_name "_" isa_name, OpKind::kMatmul, dt, isa, act,              \
+        MatmulKernelFn{run_matmul<isa>}, err, kmul, matmul_cost_of<dt>, kBlocks \
   }
-#define LLMSIZER_OP(name, op, isa, fn_type, fn, cost)                  \
-  KernelEntry {                                                        \
-    name, op, DType::kF32, isa, kNoQ, fn_type{fn}, kElemError, 1, cost \
+// q8_0 / q4_0 weights regrouped on load (cpu::WeightLayout::kRows4x16).
+#define LLMSIZER_MATMUL_G16(dt_name, dt, isa_name, isa)                                         \
+  KernelEntry {                                                                                 \
+    "matmul_" dt_name "_" isa_name "_rows4x16", OpKind::kMatmul, dt, isa, ActQuant::kQ8Block32, \
+        MatmulKernelFn{run_matmul<isa>}, kQuantError, 32, matmul_cost_of<dt>, kRows4x16         \
   }
-#define LLMSIZER_EMBEDDING(dt_name, dt, isa_name, isa)                      \
-  KernelEntry {                                                             \
-    "embedding_" dt_name "_" isa_name, OpKind::kEmbedding, dt, isa, kNoQ,   \
-        EmbeddingKernelFn{run_embedding<isa>}, kExact,                      \
-        static_cast<int>(core::info(dt).block_elems), embedding_cost_of<dt> \
+#define LLMSIZER_OP(name, op, isa, fn_type, fn, cost)                           \
+  KernelEntry {                                                                 \
+    name, op, DType::kF32, isa, kNoQ, fn_type{fn}, kElemError, 1, cost, kBlocks \
   }
-#define LLMSIZER_KV_APPEND(dt_name, dt, isa_name, isa)                         \
-  KernelEntry {                                                                \
-    "kv_append_" dt_name "_" isa_name, OpKind::kKvAppend, dt, isa, kNoQ,       \
-        KvAppendKernelFn{run_kv_append<isa>}, kExact, 1, kv_append_cost_of<dt> \
+#define LLMSIZER_EMBEDDING(dt_name, dt, isa_name, isa)                               \
+  KernelEntry {                                                                      \
+    "embedding_" dt_name "_" isa_name, OpKind::kEmbedding, dt, isa, kNoQ,            \
+        EmbeddingKernelFn{run_embedding<isa>}, kExact,                               \
+        static_cast<int>(core::info(dt).block_elems), embedding_cost_of<dt>, kBlocks \
   }
-#define LLMSIZER_DECODE(dt_name, dt, isa_name, isa)                                    \
-  KernelEntry {                                                                        \
-    "attention_decode_" dt_name "_" isa_name, OpKind::kAttentionDecode, dt, isa, kNoQ, \
-        AttentionKernelFn{run_decode<isa>}, kElemError, 1, attention_cost_of<dt>       \
+#define LLMSIZER_KV_APPEND(dt_name, dt, isa_name, isa)                                  \
+  KernelEntry {                                                                         \
+    "kv_append_" dt_name "_" isa_name, OpKind::kKvAppend, dt, isa, kNoQ,                \
+        KvAppendKernelFn{run_kv_append<isa>}, kExact, 1, kv_append_cost_of<dt>, kBlocks \
+  }
+#define LLMSIZER_DECODE(dt_name, dt, isa_name, isa)                                       \
+  KernelEntry {                                                                           \
+    "attention_decode_" dt_name "_" isa_name, OpKind::kAttentionDecode, dt, isa, kNoQ,    \
+        AttentionKernelFn{run_decode<isa>}, kElemError, 1, attention_cost_of<dt>, kBlocks \
   }
 
 constexpr Isa kAvx512Vnni = Isa::kAvx512Vnni;
@@ -102,16 +111,20 @@ const KernelEntry kTable[] = {
     LLMSIZER_MATMUL("f16", DType::kF16, "portable", kPortable, kNoQ, kF32Error, 1),
     LLMSIZER_MATMUL("bf16", DType::kBF16, "avx2", kAvx2, kNoQ, kF32Error, 1),
     LLMSIZER_MATMUL("bf16", DType::kBF16, "portable", kPortable, kNoQ, kF32Error, 1),
+    LLMSIZER_MATMUL_G16("q8_0", DType::kQ8_0, "avx512vnni", kAvx512Vnni),
     LLMSIZER_MATMUL("q8_0", DType::kQ8_0, "avx512vnni", kAvx512Vnni, ActQuant::kQ8Block32,
                     kQuantError, 32),
     LLMSIZER_MATMUL("q8_0", DType::kQ8_0, "avx2", kAvx2, ActQuant::kQ8Block32, kQuantError, 32),
     LLMSIZER_MATMUL("q8_0", DType::kQ8_0, "portable", kPortable, ActQuant::kQ8Block32, kQuantError,
                     32),
+    LLMSIZER_MATMUL_G16("q8_0", DType::kQ8_0, "portable", kPortable),
+    LLMSIZER_MATMUL_G16("q4_0", DType::kQ4_0, "avx512vnni", kAvx512Vnni),
     LLMSIZER_MATMUL("q4_0", DType::kQ4_0, "avx512vnni", kAvx512Vnni, ActQuant::kQ8Block32,
                     kQuantError, 32),
     LLMSIZER_MATMUL("q4_0", DType::kQ4_0, "avx2", kAvx2, ActQuant::kQ8Block32, kQuantError, 32),
     LLMSIZER_MATMUL("q4_0", DType::kQ4_0, "portable", kPortable, ActQuant::kQ8Block32, kQuantError,
                     32),
+    LLMSIZER_MATMUL_G16("q4_0", DType::kQ4_0, "portable", kPortable),
     LLMSIZER_MATMUL("q4_k", DType::kQ4_K, "avx512vnni", kAvx512Vnni, ActQuant::kQ8Block256,
                     kQuantError, 256),
     LLMSIZER_MATMUL("q4_k", DType::kQ4_K, "avx2", kAvx2, ActQuant::kQ8Block256, kQuantError, 256),
@@ -188,6 +201,7 @@ const KernelEntry kTable[] = {
 };
 
 #undef LLMSIZER_MATMUL
+#undef LLMSIZER_MATMUL_G16
 #undef LLMSIZER_OP
 #undef LLMSIZER_DECODE
 #undef LLMSIZER_EMBEDDING
@@ -248,6 +262,12 @@ bool runs_here(const KernelEntry& e) {
 const KernelEntry* best_kernel(OpKind op, core::DType dtype) {
   for (const auto& e : kTable)
     if (e.op == op && e.dtype == dtype && runs_here(e)) return &e;
+  return nullptr;
+}
+
+const KernelEntry* best_kernel(OpKind op, core::DType dtype, cpu::WeightLayout layout) {
+  for (const auto& e : kTable)
+    if (e.op == op && e.dtype == dtype && e.layout == layout && runs_here(e)) return &e;
   return nullptr;
 }
 

@@ -90,6 +90,9 @@ struct KernelEntry {
   double max_error;
   int k_multiple;  // matmul: k must be divisible by this (the weight block size)
   core::OpCost (*cost)(const OpShape& shape);  // FLOPs and bytes (core/op_cost.h)
+  // Matmul: the layout its MatmulWeights must be in (pack_rows4x16 for kRows4x16); the
+  // stored bytes and the costs are the same in both. kBlocks for every other op.
+  cpu::WeightLayout layout;
 };
 
 // Every kernel, the fastest variant of each (op, dtype) first.
@@ -98,6 +101,9 @@ std::span<const KernelEntry> registry();
 const KernelEntry* find_kernel(std::string_view name);
 // The first entry for (op, dtype) that runs on this host; nullptr when there is none.
 const KernelEntry* best_kernel(OpKind op, core::DType dtype);
+// The same among the entries that read weights in `layout` (e.g. kBlocks for weights that
+// cannot be rewritten, such as a read-only mapped file).
+const KernelEntry* best_kernel(OpKind op, core::DType dtype, cpu::WeightLayout layout);
 bool runs_here(const KernelEntry& e);
 
 }  // namespace llmsizer::kernels

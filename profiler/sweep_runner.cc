@@ -94,10 +94,13 @@ void prepare_matmul(const SweepPoint& p, std::uint64_t stream_bytes, cpu::Worksp
   const std::size_t c = copies_for(p.streamed, bytes, stream_bytes);
   auto mem = arena.get(stride * c);
   write_matrix(dt, n, k, mem.data());
+  // In the layout the kernel reads (as the reference decoder regroups its weights).
+  const cpu::WeightLayout layout = p.kernel->layout;
+  if (layout != cpu::WeightLayout::kBlocks) cpu::pack_rows4x16(dt, k, n, mem.first(bytes));
   for (std::size_t i = 1; i < c; ++i) std::memcpy(mem.data() + i * stride, mem.data(), bytes);
   for (std::size_t i = 0; i < c; ++i)
     op.copies.push_back(std::make_unique<cpu::MatmulWeights>(
-        dt, n, k, std::span<const std::byte>(mem.data() + i * stride, bytes)));
+        dt, n, k, std::span<const std::byte>(mem.data() + i * stride, bytes), layout));
 }
 
 // A decode KV cache (K then V, [past + 1][kv_heads][head_dim] each), copies when streamed.

@@ -11,8 +11,8 @@
 namespace llmsizer::kernels::cpu {
 
 MatmulWeights::MatmulWeights(core::DType dtype, std::int64_t n, std::int64_t k,
-                             std::span<const std::byte> data)
-    : source_(dtype), dtype_(dtype), n_(n), k_(k), data_(data.data()) {
+                             std::span<const std::byte> data, WeightLayout layout)
+    : source_(dtype), dtype_(dtype), layout_(layout), n_(n), k_(k), data_(data.data()) {
   using core::DType;
   if (n < 0 || k < 0) throw std::invalid_argument("matmul weights: negative shape");
   switch (dtype) {
@@ -27,6 +27,9 @@ MatmulWeights::MatmulWeights(core::DType dtype, std::int64_t n, std::int64_t k,
       throw std::invalid_argument("matmul weights: unsupported dtype " +
                                   std::string(core::name(dtype)));
   }
+  if (!layout_supported(dtype, layout))
+    throw std::invalid_argument("matmul weights: " + std::string(core::name(dtype)) + " has no " +
+                                std::string(layout_name(layout)) + " layout");
   const auto un = static_cast<std::uint64_t>(n), uk = static_cast<std::uint64_t>(k);
   if (core::is_block_quantized(dtype) && !core::row_fits_blocks(dtype, uk))
     throw std::invalid_argument("matmul weights: k is not a multiple of the block size");
@@ -59,7 +62,8 @@ void matmul(Isa isa, const MatmulArgs& a, ThreadPool& pool, Workspace& ws) {
     matmul_f32(isa, a.x.data(), reinterpret_cast<const float*>(a.w->data()), a.y.data(), a.m, k, n,
                pool, ws);
   else
-    matmul_quantized(isa, a.w->dtype(), a.x.data(), a.w->data(), a.y.data(), a.m, k, n, pool, ws);
+    matmul_quantized(isa, a.w->dtype(), a.x.data(), a.w->data(), a.y.data(), a.m, k, n, pool, ws,
+                     a.w->layout());
 }
 
 }  // namespace llmsizer::kernels::cpu

@@ -493,8 +493,10 @@ void quantize_act_q8k(Isa isa, const float* x, std::int64_t k, BlockQ8K* y) {
 
 void matmul_quantized(Isa isa, core::DType dtype, const float* x, const std::byte* w, float* y,
                       std::int64_t m, std::int64_t k, std::int64_t n, ThreadPool& pool,
-                      Workspace& ws) {
+                      Workspace& ws, WeightLayout layout) {
   LLMSIZER_CHECK(isa_supported(isa), "matmul_quantized: instruction set not supported here");
+  LLMSIZER_CHECK(layout_supported(dtype, layout), "matmul_quantized: no such layout for the dtype");
+  const bool grouped = layout == WeightLayout::kRows4x16;
   const QuantFamily& fam = family(dtype);
   LLMSIZER_CHECK(k % fam.block_elems == 0, "matmul_quantized: k is not a whole number of blocks");
   if (m <= 0 || n <= 0) return;
@@ -504,8 +506,11 @@ void matmul_quantized(Isa isa, core::DType dtype, const float* x, const std::byt
   }
   const std::int64_t nb = k / fam.block_elems;
   // One activation row: k / 256 BlockQ8K, or ceil(k / 256) groups of eight 32-value blocks.
-  const std::size_t act_row = fam.act_256
-                                  ? static_cast<std::size_t>(k / kQKK) * sizeof(BlockQ8K)
+  // rows4x16: ceil(nb / 16) BlockQ8Act16, made from pairs of BlockQ8Act8 groups.
+  const std::int64_t groups16 = (nb + 15) / 16;
+  const std::size_t act_row = fam.act_256 ? static_cast<std::size_t>(k / kQKK) * sizeof(BlockQ8K)
+                              : grouped
+                                  ? static_cast<std::size_t>(groups16) * sizeof(BlockQ8Act16)
                                   : static_cast<std::size_t>((k + 255) / 256) * sizeof(BlockQ8Act8);
   const std::size_t w_row = static_cast<std::size_t>(nb) * fam.weight_block_bytes;
   std::byte* act = ws.get(act_row * static_cast<std::size_t>(m)).data();
@@ -520,12 +525,53 @@ void matmul_quantized(Isa isa, core::DType dtype, const float* x, const std::byt
       } else {
         auto* groups = reinterpret_cast<BlockQ8Act8*>(dst);
         quantize_act_q8(isa, x + i * k, k, groups);
-        if (isa == Isa::kAvx512Vnni && dtype == core::DType::kQ4_0)
+        if (grouped) {
+          // An odd number of eight-block groups: the pair's second one is all padding.
+          if (const std::int64_t g8 = (nb + 7) / 8; g8 % 2 != 0)
+            std::memset(static_cast<void*>(groups + g8), 0, sizeof(BlockQ8Act8));
+          quant_detail::group16_acts(groups, groups16);
+        } else if (isa == Isa::kAvx512Vnni && dtype == core::DType::kQ4_0) {
           quant_detail::interleave_q4_0_acts(groups, nb / 8);
+        }
       }
     }
   });
 
+  // A tile of W rows (about 64 KiB, a multiple of 4 rows) stays in L1/L2 while every group of
+  // activation rows passes over it, so W is read from memory once per call whatever m is.
+  const std::int64_t tile =
+      std::max<std::int64_t>(4, static_cast<std::int64_t>(kWeightTileBytes / w_row) / 4 * 4);
+  if (grouped) {
+    // rows4x16: tiles of four rows (read by one tile call per group of activation rows), then
+    // the last n % 4 rows one by one. Chunks of W rows are multiples of 4, so tiles stay whole.
+    const quant_detail::Rows4x16Dots* d = quant_detail::rows4x16_portable_dots(dtype);
+    if (isa == Isa::kAvx512Vnni) {
+      const auto& v = quant_detail::vnni_dots();
+      d = dtype == core::DType::kQ4_0 ? &v.q4_0_rows4x16 : &v.q8_0_rows4x16;
+    }
+    constexpr int kRows = quant_detail::kTileMaxRows, kTile = quant_detail::kTileRows;
+    const std::int64_t n4 = n / kTile * kTile;
+    pool.parallel_for(0, n, kTile, [&](std::int64_t j0, std::int64_t j1) {
+      const void* rows[kRows];
+      float out[kTile * kRows];
+      for (std::int64_t jt = j0; jt < j1; jt += tile) {
+        const std::int64_t jt1 = std::min(j1, jt + tile);
+        for (std::int64_t i0 = 0; i0 < m; i0 += kRows) {
+          const int r = static_cast<int>(std::min<std::int64_t>(kRows, m - i0));
+          for (int t = 0; t < r; ++t) rows[t] = act + static_cast<std::size_t>(i0 + t) * act_row;
+          for (std::int64_t j = jt; j < jt1;) {
+            const std::byte* wj = w + static_cast<std::size_t>(j) * w_row;
+            const int rows_here = j < n4 ? kTile : 1;
+            (rows_here == kTile ? d->tile : d->row)[r - 1](wj, rows, nb, out);
+            for (int v = 0; v < rows_here; ++v)
+              for (int t = 0; t < r; ++t) y[(i0 + t) * n + j + v] = out[v * r + t];
+            j += rows_here;
+          }
+        }
+      }
+    });
+    return;
+  }
   const DotFn* dots = fam.portable;
   int max_rows = kMaxRows;
   if (isa == Isa::kAvx512Vnni) {
@@ -534,10 +580,6 @@ void matmul_quantized(Isa isa, core::DType dtype, const float* x, const std::byt
   } else if (isa_has_avx2(isa)) {
     dots = fam.avx2;
   }
-  // A tile of W rows (about 64 KiB) stays in L1/L2 while every group of activation rows
-  // passes over it, so W is read from memory once per call whatever m is.
-  const std::int64_t tile =
-      std::max<std::int64_t>(4, static_cast<std::int64_t>(kWeightTileBytes / w_row));
   // Rows of W per chunk: a multiple of 4; small enough to spread a matvec over the threads.
   pool.parallel_for(0, n, 4, [&](std::int64_t j0, std::int64_t j1) {
     const void* rows[kVnniMaxRows];

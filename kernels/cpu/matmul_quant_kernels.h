@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/dtype.h"
 #include "kernels/block_layout.h"
 #include "kernels/cpu/isa.h"
 
@@ -23,14 +24,36 @@ using DotFn = void (*)(const std::byte* w, const void* const* acts, std::int64_t
 // Activation rows one VNNI dot call serves (each unpacked weight block is reused R times).
 inline constexpr int kVnniMaxRows = 8;
 
-// The AVX-512 VNNI kernels for R = 1..kVnniMaxRows rows (index R - 1). Every entry is nullptr
-// when the build is not for x86-64; callers check isa_supported(Isa::kAvx512Vnni) first.
+// The rows4x16 layout (matmul.h) stores tiles of kTileRows weight rows. A tile function
+// computes out[v * R + r] = dot(row v of the tile at w, activation row r) for the kTileRows
+// rows and R = 1..kTileMaxRows activation rows (index R - 1); a row function (DotFn) reads one
+// row of the last n % 4 rows of a matrix, stored as a tile of one row. Activations are
+// BlockQ8Act16.
+inline constexpr int kTileRows = 4;
+inline constexpr int kTileMaxRows = 3;
+struct Rows4x16Dots {
+  DotFn row[kTileMaxRows];
+  DotFn tile[kTileMaxRows];
+};
+
+// The AVX-512 VNNI kernels for R = 1..kVnniMaxRows rows (index R - 1), and for the rows4x16
+// layout. Every entry is nullptr when the build is not for x86-64; callers check
+// isa_supported(Isa::kAvx512Vnni) first.
 struct VnniDots {
   DotFn q8_0[kVnniMaxRows];
   DotFn q4_0[kVnniMaxRows];
   DotFn q4_k[kVnniMaxRows];
+  Rows4x16Dots q8_0_rows4x16;
+  Rows4x16Dots q4_0_rows4x16;
 };
 const VnniDots& vnni_dots();
+
+// Portable kernels for the rows4x16 layout, for q8_0 or q4_0 (nullptr for other dtypes).
+const Rows4x16Dots* rows4x16_portable_dots(core::DType dtype);
+
+// Rewrites `count` pairs of BlockQ8Act8 groups (blocks 16i .. 16i + 15) into BlockQ8Act16, in
+// place (the two have the same size). Portable code.
+void group16_acts(BlockQ8Act8* groups, std::int64_t count);
 
 // The q4_0 VNNI kernel reads full groups of eight activation blocks in a different order:
 // per half group (blocks 4h..4h+3), elements 0..15 of the four blocks, then elements 16..31.

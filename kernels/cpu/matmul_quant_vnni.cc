@@ -212,6 +212,134 @@ LLMSIZER_VNNI void dot_q4_0_vnni(const std::byte* wp, const void* const* acts, s
   dot_blocks<R, BlockQ4_0>(wp, acts, nb, out);
 }
 
+// ---- rows4x16 layout (matmul.h): 32-bit lane j of every vector is block j ------------------
+
+// The few-rows kernels keep the weight offset's correction apart from the dot products' FMA
+// chains; with many accumulators it is folded in (acc -= offset * d_w * s), saving registers.
+template <int R, int NW>
+constexpr bool kFoldCorr = R* NW > 2;
+
+// One group (n blocks, n = 16 unless kMasked) of a tile of NW weight rows at grp, against
+// R activation rows: R x NW x (W dot products) and one f32 scale vector each, no shuffles. q4_0:
+// the low nibbles of word w are elements 4w..4w+3 of each block and pair with activation word
+// w, the high nibbles (masked in place, 16 x their value) with word w + 4. Each activation vector
+// serves the NW weight rows and each weight vector the R activation rows, which keeps the loads per
+// dot product low.
+template <int R, int NW, bool Q4, bool kMasked>
+LLMSIZER_VNNI inline void g16_group(const char* grp, int n, const BlockQ8Act16* const* x,
+                                    __m512 (*acc)[NW], __m512 (*corr)[NW]) {
+  constexpr int kWords = Q4 ? 4 : 8;
+  // q4_0: two chains, low nibbles and high nibbles (the latter kept in place, x 16, so that
+  // one AND extracts them; the chain is shifted back once per group). q8_0: two chains for a
+  // single dot, one otherwise.
+  constexpr int kChains = Q4 || R * NW == 1 ? 2 : 1;
+  constexpr float kOffset = Q4 ? 8.0f : 128.0f;
+  const auto m = static_cast<__mmask16>(kMasked ? (1u << n) - 1 : 0xFFFFu);
+  const int lanes = kMasked ? n : 16;
+  const int row_words = 4 * kWords * lanes;  // bytes of one row's words in the group
+  __m512 dw[NW];
+  for (int v = 0; v < NW; ++v) {
+    const char* sc = grp + 2 * lanes * v;
+    dw[v] = _mm512_cvtph_ps(kMasked ? _mm256_maskz_loadu_epi16(m, sc)
+                                    : _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sc)));
+  }
+  __m512i isum[R][NW][kChains];
+  for (auto& row : isum)
+    for (auto& col : row)
+      for (auto& c : col) c = _mm512_setzero_si512();
+  // Row by row, word by word: the loads walk the tile forward, which the hardware prefetchers
+  // follow (word by word across the rows, they see four interleaved strides and fall behind).
+  for (int v = 0; v < NW; ++v) {
+    for (int w = 0; w < kWords; ++w) {
+      const char* src = grp + 2 * lanes * NW + row_words * v + 4 * lanes * w;
+      __m512i raw = kMasked ? _mm512_maskz_loadu_epi32(m, src) : _mm512_loadu_si512(src);
+      // Keep the weights in a register: folded into both of their uses, they load twice.
+      __asm__("" : "+v"(raw));
+      if constexpr (Q4) {
+        const __m512i lo = _mm512_and_si512(raw, _mm512_set1_epi8(0x0F));
+        const __m512i hi16 = _mm512_and_si512(raw, _mm512_set1_epi8(static_cast<char>(0xF0)));
+        for (int r = 0; r < R; ++r) {
+          auto& is = isum[r][v];
+          is[0] = _mm512_dpbusd_epi32(is[0], lo, _mm512_loadu_si512(x[r]->qs[w]));
+          is[1] = _mm512_dpbusd_epi32(is[1], hi16, _mm512_loadu_si512(x[r]->qs[w + 4]));
+        }
+      } else {
+        const __m512i u = _mm512_xor_si512(raw, _mm512_set1_epi8(static_cast<char>(0x80)));
+        for (int r = 0; r < R; ++r) {
+          auto& is = isum[r][v][w % kChains];
+          is = _mm512_dpbusd_epi32(is, u, _mm512_loadu_si512(x[r]->qs[w]));
+        }
+      }
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    const __m512 dx = _mm512_loadu_ps(x[r]->d), sx = _mm512_loadu_ps(x[r]->s);
+    for (int v = 0; v < NW; ++v) {
+      __m512i s = isum[r][v][0];
+      if constexpr (Q4)  // the high-nibble chain is 16 x its products, exactly
+        s = _mm512_add_epi32(s, _mm512_srai_epi32(isum[r][v][1], 4));
+      else if constexpr (kChains == 2)
+        s = _mm512_add_epi32(s, isum[r][v][1]);
+      acc[r][v] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dw[v], dx), acc[r][v]);
+      if constexpr (kFoldCorr<R, NW>)
+        acc[r][v] = _mm512_fnmadd_ps(_mm512_mul_ps(dw[v], _mm512_set1_ps(kOffset)), sx, acc[r][v]);
+      else
+        corr[r][v] = _mm512_fmadd_ps(dw[v], sx, corr[r][v]);
+    }
+  }
+}
+
+// out[v * R + r] = dot(row v of a tile of NW rows at wp, activation row r). Unsigned weights
+// (q4_0 nibbles 0..15, q8_0 + 128); the offset (8 or 128) comes off as offset * sum over blocks
+// of d_w * s (s = d_x * sum(q_x)).
+template <int R, int NW, bool Q4>
+LLMSIZER_VNNI void dot_g16_vnni(const std::byte* wp, const void* const* acts, std::int64_t nb,
+                                float* out) {
+  constexpr std::size_t kBlockBytes = Q4 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
+  constexpr std::size_t kRecordBytes = 16 * kBlockBytes;
+  constexpr float kOffset = Q4 ? 8.0f : 128.0f;
+  const BlockQ8Act16* x[R];
+  __m512 acc[R][NW], corr[R][NW];
+  for (int r = 0; r < R; ++r) {
+    x[r] = static_cast<const BlockQ8Act16*>(acts[r]);
+    for (int v = 0; v < NW; ++v) acc[r][v] = corr[r][v] = _mm512_setzero_ps();
+  }
+  const auto* grp = reinterpret_cast<const char*>(wp);
+  const std::int64_t full = nb / 16;
+  for (std::int64_t g = 0; g < full; ++g, grp += NW * kRecordBytes) {
+    g16_group<R, NW, Q4, false>(grp, 16, x, acc, corr);
+    for (auto& xr : x) ++xr;
+  }
+  if (const int n = static_cast<int>(nb - 16 * full); n > 0)
+    g16_group<R, NW, Q4, true>(grp, n, x, acc, corr);
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < NW; ++v)
+      out[v * R + r] = hsum_ps(
+          kFoldCorr<R, NW> ? acc[r][v]
+                           : _mm512_fnmadd_ps(_mm512_set1_ps(kOffset), corr[r][v], acc[r][v]));
+}
+
+template <int R>
+LLMSIZER_VNNI void row_q8_0_vnni(const std::byte* wp, const void* const* acts, std::int64_t nb,
+                                 float* out) {
+  dot_g16_vnni<R, 1, false>(wp, acts, nb, out);
+}
+template <int R>
+LLMSIZER_VNNI void row_q4_0_vnni(const std::byte* wp, const void* const* acts, std::int64_t nb,
+                                 float* out) {
+  dot_g16_vnni<R, 1, true>(wp, acts, nb, out);
+}
+template <int R>
+LLMSIZER_VNNI void tile_q8_0_vnni(const std::byte* wp, const void* const* acts, std::int64_t nb,
+                                  float* out) {
+  dot_g16_vnni<R, kTileRows, false>(wp, acts, nb, out);
+}
+template <int R>
+LLMSIZER_VNNI void tile_q4_0_vnni(const std::byte* wp, const void* const* acts, std::int64_t nb,
+                                  float* out) {
+  dot_g16_vnni<R, kTileRows, true>(wp, acts, nb, out);
+}
+
 // q4k_unpack_scales in one vector: bytes 0..7 the 6-bit scales, 8..15 the mins of a block.
 // The block's first 16 bytes are (d, dmin) and the 12 packed bytes u0, u1, u2 (32-bit lanes).
 LLMSIZER_VNNI inline __m128i q4k_scales_mins(const BlockQ4_K* w) {
@@ -295,8 +423,16 @@ LLMSIZER_VNNI void dot_q4_k_vnni(const std::byte* wp, const void* const* acts, s
 #undef LLMSIZER_VNNI
 #define LLMSIZER_VNNI_DOTS(name) \
   { name<1>, name<2>, name<3>, name<4>, name<5>, name<6>, name<7>, name<8> }
+#define LLMSIZER_VNNI_ROWS4X16(dt)                                  \
+  {                                                                 \
+    {row_##dt##_vnni<1>, row_##dt##_vnni<2>, row_##dt##_vnni<3>}, { \
+      tile_##dt##_vnni<1>, tile_##dt##_vnni<2>, tile_##dt##_vnni<3> \
+    }                                                               \
+  }
 #else
 #define LLMSIZER_VNNI_DOTS(name) \
+  {}
+#define LLMSIZER_VNNI_ROWS4X16(dt) \
   {}
 #endif  // LLMSIZER_HAVE_X86
 
@@ -329,10 +465,13 @@ void interleave_q4_k_acts(BlockQ8K* blocks, std::int64_t count) {
 
 const VnniDots& vnni_dots() {
   static_assert(kVnniMaxRows == 8, "LLMSIZER_VNNI_DOTS lists eight row counts");
+  static_assert(kTileMaxRows == 3, "LLMSIZER_VNNI_ROWS4X16 lists three row counts");
   static const VnniDots dots{LLMSIZER_VNNI_DOTS(dot_q8_0_vnni), LLMSIZER_VNNI_DOTS(dot_q4_0_vnni),
-                             LLMSIZER_VNNI_DOTS(dot_q4_k_vnni)};
+                             LLMSIZER_VNNI_DOTS(dot_q4_k_vnni), LLMSIZER_VNNI_ROWS4X16(q8_0),
+                             LLMSIZER_VNNI_ROWS4X16(q4_0)};
   return dots;
 }
 #undef LLMSIZER_VNNI_DOTS
+#undef LLMSIZER_VNNI_ROWS4X16
 
 }  // namespace llmsizer::kernels::cpu::quant_detail

@@ -235,6 +235,7 @@ struct Decoder::Impl {
   decoder_weights::Layout layout;
   std::unique_ptr<decoder_weights::Store> store;
   std::vector<std::unique_ptr<cpu::MatmulWeights>> matrices;
+  std::vector<cpu::WeightLayout> layouts;  // per tensor: how its bytes lie in the store
   std::vector<Layer> layers;
   std::span<const std::byte> embd;
   std::span<const float> out_norm;
@@ -285,6 +286,23 @@ core::DType Decoder::tensor_dtype(std::size_t i) const {
 }
 std::span<const std::byte> Decoder::tensor_data(std::size_t i) const {
   return {impl_->store->data() + impl_->layout.offsets.at(i), impl_->layout.bytes.at(i)};
+}
+cpu::WeightLayout Decoder::tensor_layout(std::size_t i) const {
+  return impl_->layouts.at(i);
+}
+std::vector<std::byte> Decoder::tensor_blocks(std::size_t i) const {
+  const auto d = tensor_data(i);
+  std::vector<std::byte> out(d.begin(), d.end());
+  if (tensor_layout(i) != cpu::WeightLayout::kBlocks) {
+    const auto& t = impl_->layout.tensors.at(i);
+    cpu::unpack_rows4x16(tensor_dtype(i), t.cols, t.rows, out);
+  }
+  return out;
+}
+cpu::WeightLayout Decoder::weights_layout() const {
+  for (auto l : impl_->layouts)
+    if (l != cpu::WeightLayout::kBlocks) return l;
+  return cpu::WeightLayout::kBlocks;
 }
 void Decoder::reset_stats() {
   prefill_ = {};
@@ -355,6 +373,45 @@ Decoder::Created Decoder::create(const core::ModelArch& a, const DecoderConfig& 
     return r;
   }
 
+  // The matmul kernel, and the weight layout it reads: q8_0/q4_0 weights are regrouped in place
+  // for the AVX-512 VNNI kernels (cpu::WeightLayout::kRows4x16), except in a mapped file (read-
+  // only pages) and the token embedding table (gathered by rows in llama.cpp's layout; a tied
+  // lm_head reads it in that layout too).
+  const KernelEntry* mm = best_kernel(OpKind::kMatmul, cfg.weights);
+  if (mm != nullptr && mm->layout != cpu::WeightLayout::kBlocks && !m.store->writable_data())
+    mm = best_kernel(OpKind::kMatmul, cfg.weights, cpu::WeightLayout::kBlocks);
+  LLMSIZER_CHECK(mm != nullptr, "decoder: no matmul kernel for the weight dtype");
+  m.matmul = std::get<MatmulKernelFn>(mm->fn);
+  m.layouts.assign(m.layout.tensors.size(), cpu::WeightLayout::kBlocks);
+  if (mm->layout != cpu::WeightLayout::kBlocks) {
+    std::vector<std::size_t> packed;
+    for (std::size_t i = 0; i < m.layout.tensors.size(); ++i) {
+      const auto& t = m.layout.tensors[i];
+      if (core::role_is_matrix(t.role) && t.role != core::TensorRole::kTokenEmbd) {
+        m.layouts[i] = mm->layout;
+        packed.push_back(i);
+      }
+    }
+    const auto p0 = Clock::now();
+    std::byte* base = m.store->writable_data();
+    m.pool.parallel_for(0, static_cast<std::int64_t>(packed.size()), 1,
+                        [&](std::int64_t i0, std::int64_t i1) {
+                          for (std::int64_t j = i0; j < i1; ++j) {
+                            const std::size_t i = packed[sz(j)];
+                            const auto& t = m.layout.tensors[i];
+                            cpu::pack_rows4x16(cfg.weights, t.cols, t.rows,
+                                               {base + m.layout.offsets[i], m.layout.bytes[i]});
+                          }
+                        });
+    if (cfg.progress) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "weights: %zu matrices regrouped into the %s layout (%.2f s)",
+                    packed.size(), std::string(cpu::layout_name(mm->layout)).c_str(),
+                    std::chrono::duration<double>(Clock::now() - p0).count());
+      cfg.progress(buf);
+    }
+  }
+
   // Bind tensors to their slots, walking enumerate_tensors' order.
   const auto& at = a.attention;
   m.layers.resize(sz(a.num_layers));
@@ -366,7 +423,7 @@ Decoder::Created Decoder::create(const core::ModelArch& a, const DecoderConfig& 
     const std::span<const float> vec(reinterpret_cast<const float*>(bytes.data()), sz(t.cols));
     auto mat = [&]() {
       m.matrices.push_back(
-          std::make_unique<cpu::MatmulWeights>(cfg.weights, t.rows, t.cols, bytes));
+          std::make_unique<cpu::MatmulWeights>(cfg.weights, t.rows, t.cols, bytes, m.layouts[i]));
       return m.matrices.back().get();
     };
     Impl::Layer* L = t.layer >= 0 ? &m.layers[sz(t.layer)] : nullptr;
@@ -444,7 +501,6 @@ Decoder::Created Decoder::create(const core::ModelArch& a, const DecoderConfig& 
   m.logits_scratch.resize(sz(cfg.batch * a.vocab_size));
   m.pos.resize(sz(rows));
 
-  m.matmul = kernel_fn<MatmulKernelFn>(OpKind::kMatmul, cfg.weights);
   m.rmsnorm = kernel_fn<NormKernelFn>(OpKind::kRmsNorm, DType::kF32);
   m.rope = kernel_fn<RopeKernelFn>(OpKind::kRopeHalfSplit, DType::kF32);
   m.gated = kernel_fn<UnaryKernelFn>(

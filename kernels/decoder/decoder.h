@@ -17,6 +17,7 @@
 
 #include "core/dtype.h"
 #include "core/model_arch.h"
+#include "kernels/cpu/matmul.h"
 
 namespace llmsizer::kernels {
 
@@ -149,11 +150,17 @@ class Decoder {
   // final size, so prefill() and decode() leave it unchanged (tested).
   std::size_t scratch_bytes() const;
 
+  // The layout the matrices were regrouped into for the matmul kernel (kBlocks when none was).
+  cpu::WeightLayout weights_layout() const;
+
   // The weights as stored, for tests: tensor i of core::enumerate_tensors(arch()), its dtype
-  // (cfg.weights for 2-D tensors, f32 otherwise) and bytes.
+  // (cfg.weights for 2-D tensors, f32 otherwise), its bytes in tensor_layout(i), and a copy
+  // of them in llama.cpp's block layout.
   std::size_t tensor_count() const;
   core::DType tensor_dtype(std::size_t i) const;
   std::span<const std::byte> tensor_data(std::size_t i) const;
+  cpu::WeightLayout tensor_layout(std::size_t i) const;
+  std::vector<std::byte> tensor_blocks(std::size_t i) const;
 
  private:
   struct Impl;

@@ -215,7 +215,8 @@ std::unique_ptr<Store> Store::anonymous(const Layout& layout, std::uint64_t seed
   s->map_bytes_ = std::max<std::size_t>(kAlign, layout.total);
   s->map_ = map_anonymous(s->map_bytes_, error);
   if (!s->map_) return nullptr;
-  s->data_ = static_cast<const std::byte*>(s->map_);
+  s->writable_ = static_cast<std::byte*>(s->map_);
+  s->data_ = s->writable_;
   fill_all(layout, seed, static_cast<std::byte*>(s->map_), pool, progress);
   return s;
 }
@@ -344,7 +345,7 @@ std::unique_ptr<Store> Store::file(const std::string& path, const std::string& f
     }
   }
   ::close(fd);
-  s->data_ = dst;
+  s->data_ = s->writable_ = dst;
   s->loaded_file_ = true;
   return s;
 }

@@ -66,6 +66,9 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   const std::byte* data() const { return data_; }
+  // The same bytes for rewriting in place (e.g. regrouping for a kernel's weight layout);
+  // nullptr for a mapped file, whose pages are read-only.
+  std::byte* writable_data() { return writable_; }
   bool mapped_file() const { return mapped_file_; }  // file pages mapped (keep_mapped)
   bool loaded_file() const { return loaded_file_; }  // read from a file into anonymous memory
   bool created_file() const { return created_file_; }
@@ -75,6 +78,7 @@ class Store {
   void* map_ = nullptr;  // the whole mapping (a file's header included)
   std::size_t map_bytes_ = 0;
   const std::byte* data_ = nullptr;
+  std::byte* writable_ = nullptr;
   bool mapped_file_ = false;
   bool loaded_file_ = false;
   bool created_file_ = false;

@@ -19,6 +19,7 @@
 #include "kernels/decoder/decoder.h"
 #include "kernels/reference/quant.h"
 #include "kernels/reference/reference.h"
+#include "kernels/registry.h"
 
 using namespace llmsizer;
 using namespace llmsizer::kernels;
@@ -166,7 +167,7 @@ std::vector<float> naive_forward(const Decoder& dec, const std::vector<std::int3
                      KV = at.num_kv_heads, hd = at.head_dim;
   auto deq = [&](std::size_t i) {
     const auto& t = tensors[i];
-    return reference::dequantize(dec.tensor_dtype(i), dec.tensor_data(i), t.rows, t.cols);
+    return reference::dequantize(dec.tensor_dtype(i), dec.tensor_blocks(i), t.rows, t.cols);
   };
   // The matmul's definition: block weights see 8-bit activations.
   auto act_quant = [&](std::vector<float> x, std::int64_t k) {
@@ -470,7 +471,7 @@ TEST_CASE("weight file: created once, read or mapped after, same bytes as in mem
     CHECK(created->weights_loaded());
     CHECK(!created->weights_mapped());
     for (std::size_t i = 0; i < anon->tensor_count(); ++i) {
-      const auto x = anon->tensor_data(i), y = created->tensor_data(i);
+      const auto x = anon->tensor_blocks(i), y = created->tensor_blocks(i);
       REQUIRE(x.size() == y.size());
       CHECK(std::equal(x.begin(), x.end(), y.begin()));
     }
@@ -488,7 +489,8 @@ TEST_CASE("weight file: created once, read or mapped after, same bytes as in mem
     CHECK(mapped->weights_mapped());
     CHECK(!mapped->weights_loaded());
     for (std::size_t i = 0; i < anon->tensor_count(); ++i) {
-      const auto x = anon->tensor_data(i), y = reopened->tensor_data(i), z = mapped->tensor_data(i);
+      const auto x = anon->tensor_blocks(i), y = reopened->tensor_blocks(i),
+                 z = mapped->tensor_blocks(i);
       REQUIRE(x.size() == y.size());
       REQUIRE(x.size() == z.size());
       CHECK(std::equal(x.begin(), x.end(), y.begin()));
@@ -496,6 +498,12 @@ TEST_CASE("weight file: created once, read or mapped after, same bytes as in mem
     }
     const auto ids = random_tokens(4, a.vocab_size, 9);
     CHECK(rel_diff(prefill_logits(*reopened, ids), prefill_logits(*anon, ids)) < 1e-6);
+    // Weights in memory are regrouped for the VNNI kernels; a mapped file's pages cannot be,
+    // so it runs the block-layout kernel, to the same result up to f32 rounding.
+    CHECK(mapped->weights_layout() == cpu::WeightLayout::kBlocks);
+    CHECK(anon->weights_layout() == best_kernel(OpKind::kMatmul, DType::kQ4_0)->layout);
+    CHECK(reopened->weights_layout() == anon->weights_layout());
+    CHECK(rel_diff(prefill_logits(*mapped, ids), prefill_logits(*anon, ids)) < 1e-5);
   }
   CHECK(fs::last_write_time(path) == before);
   c.seed = 8;

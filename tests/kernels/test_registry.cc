@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <set>
 #include <string>
@@ -50,7 +51,8 @@ std::vector<OpShape> shapes_for(const KernelEntry& e) {
     case OpKind::kMatmul: {
       std::vector<std::int64_t> ks;
       if (e.k_multiple == 1) ks = {1, 37, 300};  // 300 > the GEMM's depth block of 256
-      if (e.k_multiple == 32) ks = {32, 96, 320};
+      // 1056 = 33 blocks: two full groups of 16 (rows4x16) or four of 8, and a tail block.
+      if (e.k_multiple == 32) ks = {32, 96, 320, 1056};
       if (e.k_multiple == 256) ks = {256, 768};
       for (std::int64_t m : {1, 3, 17})
         for (std::int64_t n : {1, 7, 33})
@@ -152,14 +154,15 @@ double matmul_error(const KernelEntry& e, const OpShape& s, cpu::ThreadPool& poo
   REQUIRE(std::holds_alternative<MatmulKernelFn>(e.fn));
   const auto x = uniform(static_cast<std::size_t>(s.m * s.k), 1);
   const auto w = uniform(static_cast<std::size_t>(s.n * s.k), 2);
-  const auto stored = reference::quantize(e.dtype, w, s.n, s.k);
+  auto stored = reference::quantize(e.dtype, w, s.n, s.k);
   const auto w_ref = reference::dequantize(e.dtype, stored, s.n, s.k);
   const auto x_ref = reference_activations(e.act_quant, x, s.m, s.k);
   std::vector<float> ref(static_cast<std::size_t>(s.m * s.n)), scale(ref.size());
   reference::matmul(x_ref, w_ref, ref, s.m, s.k, s.n);
   reference::matmul(abs_of(x_ref), abs_of(w_ref), scale, s.m, s.k, s.n);
 
-  const cpu::MatmulWeights weights(e.dtype, s.n, s.k, stored);
+  if (e.layout == cpu::WeightLayout::kRows4x16) cpu::pack_rows4x16(e.dtype, s.k, s.n, stored);
+  const cpu::MatmulWeights weights(e.dtype, s.n, s.k, stored, e.layout);
   std::vector<float> y(ref.size(), NAN);
   std::get<MatmulKernelFn>(e.fn)({x, &weights, y, s.m}, pool, ws);
   double worst = 0;
@@ -419,6 +422,8 @@ TEST_CASE("the registry is well-formed", "[kernels][registry]") {
       CHECK(c.flops == want.flops);
       CHECK(c.bytes() == want.bytes());
     }
+    CHECK(cpu::layout_supported(e.dtype, e.layout));
+    CHECK((e.layout == cpu::WeightLayout::kBlocks || e.op == OpKind::kMatmul));
     const bool attention_op = e.op == OpKind::kAttentionPrefill || e.op == OpKind::kAttentionDecode;
     CHECK(std::holds_alternative<AttentionKernelFn>(e.fn) == attention_op);
     CHECK((e.dtype != core::DType::kF32) <= (e.op == OpKind::kMatmul || attention_op ||
@@ -435,8 +440,17 @@ TEST_CASE("the registry is well-formed", "[kernels][registry]") {
       if (e.op == OpKind::kMatmul && e.dtype == d && runs_here(e)) CHECK(e.isa <= best->isa);
     CHECK(best->isa <= cpu::best_isa());
   }
-  for (auto d : {core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_K})
+  for (auto d : {core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_K}) {
     CHECK(best_kernel(OpKind::kMatmul, d)->isa == cpu::best_isa());
+    const auto* blocks = best_kernel(OpKind::kMatmul, d, cpu::WeightLayout::kBlocks);
+    REQUIRE(blocks != nullptr);
+    CHECK(blocks->layout == cpu::WeightLayout::kBlocks);
+    CHECK(blocks->isa == cpu::best_isa());
+  }
+  // Where the VNNI kernels run, q8_0 / q4_0 weights are regrouped for them.
+  if (cpu::best_isa() == cpu::Isa::kAvx512Vnni)
+    for (auto d : {core::DType::kQ8_0, core::DType::kQ4_0})
+      CHECK(best_kernel(OpKind::kMatmul, d)->layout == cpu::WeightLayout::kRows4x16);
   for (auto d : {core::DType::kF32, core::DType::kF16, core::DType::kQ8_0})
     CHECK(best_kernel(OpKind::kAttentionDecode, d) != nullptr);
   CHECK(best_kernel(OpKind::kAttentionDecode, core::DType::kQ4_0) == nullptr);
@@ -451,12 +465,14 @@ TEST_CASE("quantized kernels stay close to the unquantized product", "[kernels][
   cpu::Workspace ws;
   for (auto d : {core::DType::kQ8_0, core::DType::kQ4_0, core::DType::kQ4_K}) {
     INFO(core::name(d));
-    const auto stored = reference::quantize(d, w, n, k);
+    auto stored = reference::quantize(d, w, n, k);
     const auto w_ref = reference::dequantize(d, stored, n, k);
     std::vector<float> ref(static_cast<std::size_t>(m * n)), y(ref.size());
     reference::matmul(x, w_ref, ref, m, k, n);
-    const cpu::MatmulWeights weights(d, n, k, stored);
-    std::get<MatmulKernelFn>(best_kernel(OpKind::kMatmul, d)->fn)({x, &weights, y, m}, pool, ws);
+    const auto* best = best_kernel(OpKind::kMatmul, d);
+    if (best->layout == cpu::WeightLayout::kRows4x16) cpu::pack_rows4x16(d, k, n, stored);
+    const cpu::MatmulWeights weights(d, n, k, stored, best->layout);
+    std::get<MatmulKernelFn>(best->fn)({x, &weights, y, m}, pool, ws);
     double num = 0, den = 0;
     for (std::size_t i = 0; i < y.size(); ++i) {
       num += (y[i] - ref[i]) * (y[i] - ref[i]);
@@ -481,6 +497,39 @@ TEST_CASE("matmul reuses its workspace on repeated calls", "[kernels][registry]"
     cpu::matmul(cpu::best_isa(), {x, &weights, y, m}, pool, ws);
     CHECK(ws.capacity() == cap);
   }
+}
+
+TEST_CASE("rows4x16 packing is an exact, size-preserving rewrite", "[kernels][registry]") {
+  for (auto d : {core::DType::kQ8_0, core::DType::kQ4_0}) {
+    // 41 blocks a row (two full groups and one of 9); 6 rows: a tile of 4, then 2 single rows.
+    const std::int64_t k = 41 * 32, rows = 6;
+    const auto w = uniform(static_cast<std::size_t>(rows * k), 7);
+    const auto blocks = reference::quantize(d, w, rows, k);
+    auto packed = blocks;
+    cpu::pack_rows4x16(d, k, rows, packed);
+    CHECK(packed.size() == blocks.size());
+    CHECK(packed != blocks);
+    const std::size_t row = blocks.size() / rows, block = row / 41;
+    const std::size_t words = 16 * (block - 2);  // one row's quants in a group of 16 blocks
+    // Tile 0, group 0: the scales of rows 0..3 (32 bytes each), then their words. Row 1's first
+    // scale, and word 0 of its first block:
+    CHECK(std::memcmp(&packed[32], &blocks[row], 2) == 0);
+    CHECK(std::memcmp(&packed[128 + words], &blocks[row + 2], 4) == 0);
+    // Row 4 is a tile of its own: its scales, then its words; word 0 of block 1 is lane 1.
+    CHECK(std::memcmp(&packed[4 * row + 2], &blocks[4 * row + block], 2) == 0);
+    CHECK(std::memcmp(&packed[4 * row + 32 + 4], &blocks[4 * row + block + 2], 4) == 0);
+    auto back = packed;
+    cpu::unpack_rows4x16(d, k, rows, back);
+    CHECK(back == blocks);
+  }
+  std::vector<std::byte> bytes(18 * 4);
+  CHECK_THROWS_AS(cpu::pack_rows4x16(core::DType::kQ4_K, 256, 1, bytes), std::invalid_argument);
+  CHECK_THROWS_AS(cpu::pack_rows4x16(core::DType::kQ4_0, 48, 1, bytes), std::invalid_argument);
+  CHECK_THROWS_AS(cpu::pack_rows4x16(core::DType::kQ4_0, 32, 3, bytes), std::invalid_argument);
+  CHECK_NOTHROW(cpu::pack_rows4x16(core::DType::kQ4_0, 64, 2, bytes));
+  std::vector<std::byte> q4k(144);
+  CHECK_THROWS_AS(cpu::MatmulWeights(core::DType::kQ4_K, 1, 256, q4k, cpu::WeightLayout::kRows4x16),
+                  std::invalid_argument);
 }
 
 TEST_CASE("matmul weights reject bad shapes and dtypes", "[kernels][registry]") {
