@@ -8,8 +8,11 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <random>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "core/op_cost.h"
+#include "kernels/cpu/attention.h"
 #include "kernels/cpu/matmul.h"
 #include "kernels/cpu/thread_pool.h"
 #include "kernels/reference/quant.h"
@@ -338,6 +342,47 @@ void BM_matmul(benchmark::State& state, core::DType dtype, Isa isa,
   }
 }
 
+// ---- decode attention over a KV cache ------------------------------------------------------
+
+// One query token over `ctx` cached positions of an f16 KV cache (heads, kv_heads, head_dim),
+// the caches rotated over >= 128 MiB so that they come from memory, as a decode step's layers
+// do. Counter: KV bytes read per second (with wide GQA groups the op is compute-bound).
+void BM_attention_decode(benchmark::State& state) {
+  const std::int64_t heads = state.range(0), kv_heads = state.range(1), d = state.range(2),
+                     ctx = state.range(3);
+  const int threads = static_cast<int>(state.range(4));
+  auto& pool = pool_of(threads);
+  const auto row = static_cast<std::size_t>(ctx * kv_heads * d) * 2;  // one K (or V), f16
+  const std::size_t copies = std::max<std::size_t>(1, (std::size_t{128} << 20) / (2 * row));
+  kernels::cpu::Workspace kv_memory, ws;
+  const std::span<std::byte> kv = kv_memory.get(2 * row * copies);
+  const auto vals = random_floats(static_cast<std::size_t>(ctx * kv_heads * d), 5);
+  std::vector<std::uint16_t> halves(vals.size());
+  for (std::size_t i = 0; i < vals.size(); ++i) halves[i] = kernels::f32_to_f16(vals[i]);
+  for (std::size_t c = 0; c < 2 * copies; ++c) std::memcpy(kv.data() + c * row, halves.data(), row);
+  const auto q = random_floats(static_cast<std::size_t>(heads * d), 6);
+  std::vector<float> out(static_cast<std::size_t>(heads * d));
+  kernels::cpu::AttentionArgs a;
+  a.q = q;
+  a.out = out;
+  a.kv_dtype = core::DType::kF16;
+  a.past = ctx - 1;
+  a.heads = heads;
+  a.kv_heads = kv_heads;
+  a.head_dim = d;
+  a.scale = 1.0f / std::sqrt(static_cast<float>(d));
+  std::size_t next = 0;
+  for (auto _ : state) {
+    a.k = kv.subspan(2 * next * row, row);
+    a.v = kv.subspan((2 * next + 1) * row, row);
+    kernels::cpu::attention_decode(kernels::cpu::best_isa(), a, pool, ws);
+    next = next + 1 == copies ? 0 : next + 1;
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["kv_bytes_per_s"] = benchmark::Counter(
+      static_cast<double>(2 * row), benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void register_all() {
   const int t = bench_threads();
   std::vector<int> thread_counts = {1};
@@ -427,6 +472,13 @@ void register_all() {
                   ->Unit(benchmark::kMillisecond),
               th);
       }
+    // Decode attention, f16 cache: Llama-2-7B (32 x 128, MHA) and TinyLlama (32 / 4 x 64).
+    for (std::int64_t ctx : {128, 1024})
+      for (const auto& s : {std::array<std::int64_t, 3>{32, 32, 128}, {32, 4, 64}})
+        timed(benchmark::RegisterBenchmark("attention_decode_f16", BM_attention_decode)
+                  ->Args({s[0], s[1], s[2], ctx, th})
+                  ->Unit(benchmark::kMicrosecond),
+              th);
     timed(benchmark::RegisterBenchmark("matmul_f32", BM_matmul, core::DType::kF32,
                                        kernels::cpu::best_isa(), WeightLayout::kBlocks)
               ->Args({128, 4096, 4096, th})

@@ -105,55 +105,161 @@ LLMSIZER_TARGET_AVX2 void axpy_avx2(float* o, float w, const float* v, std::int6
   for (; i < n; ++i) o[i] += w * v[i];
 }
 
+// Eight K/V elements as f32: f32 as they are, f16 (F16C) converted in registers.
+LLMSIZER_TARGET_AVX2 inline __m256 load8(const float* p) {
+  return _mm256_loadu_ps(p);
+}
+LLMSIZER_TARGET_AVX2 inline __m256 load8(const std::uint16_t* p) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+inline float load1(const float* p) {
+  return *p;
+}
+inline float load1(const std::uint16_t* p) {
+  return f16_to_f32(*p);
+}
+
+// O[r] += sum_j P[r][j] v_j for NR rows over 8 x NC columns from c: the accumulators stay in
+// registers while the keys pass, NR x NC independent FMA chains.
+template <int NR, int NC, typename T>
+LLMSIZER_TARGET_AVX2 inline void pv_cols(const float* p, std::int64_t p_stride, std::int64_t nj,
+                                         const T* v, std::int64_t v_stride, float* o,
+                                         std::int64_t o_stride, std::int64_t c) {
+  __m256 acc[NR][NC];
+  for (int r = 0; r < NR; ++r)
+    for (int cc = 0; cc < NC; ++cc) acc[r][cc] = _mm256_loadu_ps(o + r * o_stride + c + 8 * cc);
+  for (std::int64_t j = 0; j < nj; ++j) {
+    __m256 w[NR];
+    for (int r = 0; r < NR; ++r) w[r] = _mm256_set1_ps(p[r * p_stride + j]);
+    for (int cc = 0; cc < NC; ++cc) {
+      const __m256 vv = load8(v + j * v_stride + c + 8 * cc);
+      for (int r = 0; r < NR; ++r) acc[r][cc] = _mm256_fmadd_ps(w[r], vv, acc[r][cc]);
+    }
+  }
+  for (int r = 0; r < NR; ++r)
+    for (int cc = 0; cc < NC; ++cc) _mm256_storeu_ps(o + r * o_stride + c + 8 * cc, acc[r][cc]);
+}
+
+// Columns in blocks of 8 x NC (NR x NC accumulators and the row weights fit the 16 registers),
+// then of 8, then one by one.
+template <int NR, typename T>
+LLMSIZER_TARGET_AVX2 void pv_rows(const float* p, std::int64_t p_stride, std::int64_t nj,
+                                  const T* v, std::int64_t v_stride, std::int64_t d, float* o,
+                                  std::int64_t o_stride) {
+  constexpr int kNC = NR == 1 ? 8 : NR == 2 ? 4 : 2;
+  std::int64_t c = 0;
+  for (; c + 8 * kNC <= d; c += 8 * kNC)
+    pv_cols<NR, kNC>(p, p_stride, nj, v, v_stride, o, o_stride, c);
+  for (; c + 8 <= d; c += 8) pv_cols<NR, 1>(p, p_stride, nj, v, v_stride, o, o_stride, c);
+  for (; c < d; ++c)
+    for (std::int64_t j = 0; j < nj; ++j)
+      for (int r = 0; r < NR; ++r)
+        o[r * o_stride + c] += p[r * p_stride + j] * load1(v + j * v_stride + c);
+}
+
 // O[r] += sum_j P[r][j] v_j for nr <= kBq rows, nj keys (P rows p_stride apart, O rows
-// o_stride apart); O rows in registers 8 columns at a time.
+// o_stride apart); v rows f32 or f16.
+template <typename T>
+LLMSIZER_TARGET_AVX2 void pv_any(const float* p, std::int64_t p_stride, std::int64_t nr,
+                                 std::int64_t nj, const T* v, std::int64_t v_stride, std::int64_t d,
+                                 float* o, std::int64_t o_stride) {
+  switch (nr) {
+    case 1:
+      return pv_rows<1>(p, p_stride, nj, v, v_stride, d, o, o_stride);
+    case 2:
+      return pv_rows<2>(p, p_stride, nj, v, v_stride, d, o, o_stride);
+    case 3:
+      return pv_rows<3>(p, p_stride, nj, v, v_stride, d, o, o_stride);
+    default:
+      return pv_rows<4>(p, p_stride, nj, v, v_stride, d, o, o_stride);
+  }
+}
 LLMSIZER_TARGET_AVX2 void pv_avx2(const float* p, std::int64_t p_stride, std::int64_t nr,
                                   std::int64_t nj, const float* v, std::int64_t v_stride,
                                   std::int64_t d, float* o, std::int64_t o_stride) {
-  std::int64_t c = 0;
-  for (; c + 8 <= d; c += 8) {
-    __m256 acc[kBq];
-    for (std::int64_t r = 0; r < nr; ++r) acc[r] = _mm256_loadu_ps(o + r * o_stride + c);
-    for (std::int64_t j = 0; j < nj; ++j) {
-      const __m256 vv = _mm256_loadu_ps(v + j * v_stride + c);
-      for (std::int64_t r = 0; r < nr; ++r)
-        acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(p[r * p_stride + j]), vv, acc[r]);
+  pv_any(p, p_stride, nr, nj, v, v_stride, d, o, o_stride);
+}
+LLMSIZER_TARGET_AVX2 void pv16_avx2(const float* p, std::int64_t p_stride, std::int64_t nr,
+                                    std::int64_t nj, const std::uint16_t* v, std::int64_t v_stride,
+                                    std::int64_t d, float* o, std::int64_t o_stride) {
+  pv_any(p, p_stride, nr, nj, v, v_stride, d, o, o_stride);
+}
+
+// Lanes 0..3: the horizontal sums of a, b, c, d.
+LLMSIZER_TARGET_AVX2 inline __m128 hsum4(__m256 a, __m256 b, __m256 c, __m256 d) {
+  const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
+  return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+// S[r][j + t] = scale * q_r . k_(j+t) for NR rows and NP keys from j: NR x NP independent FMA
+// chains, each key's loads shared by the rows and each row's by the keys.
+template <int NR, int NP, typename T>
+LLMSIZER_TARGET_AVX2 inline void qk_keys(const float* q, std::int64_t q_stride, const T* k,
+                                         std::int64_t k_stride, std::int64_t d, float scale,
+                                         float* s, std::int64_t s_stride) {
+  constexpr int kN = NR * NP;
+  static_assert(kN <= 8, "at most 8 accumulators");
+  const std::int64_t d8 = d / 8 * 8;
+  __m256 acc[8];
+  for (auto& x : acc) x = _mm256_setzero_ps();
+  for (std::int64_t c = 0; c < d8; c += 8) {
+    __m256 kv[NP];
+    for (int t = 0; t < NP; ++t) kv[t] = load8(k + t * k_stride + c);
+    for (int r = 0; r < NR; ++r) {
+      const __m256 qv = _mm256_loadu_ps(q + r * q_stride + c);
+      for (int t = 0; t < NP; ++t) acc[r * NP + t] = _mm256_fmadd_ps(qv, kv[t], acc[r * NP + t]);
     }
-    for (std::int64_t r = 0; r < nr; ++r) _mm256_storeu_ps(o + r * o_stride + c, acc[r]);
   }
-  for (; c < d; ++c)
-    for (std::int64_t j = 0; j < nj; ++j)
-      for (std::int64_t r = 0; r < nr; ++r)
-        o[r * o_stride + c] += p[r * p_stride + j] * v[j * v_stride + c];
+  alignas(32) float sums[8];
+  _mm_store_ps(sums, hsum4(acc[0], acc[1], acc[2], acc[3]));
+  if constexpr (kN > 4) _mm_store_ps(sums + 4, hsum4(acc[4], acc[5], acc[6], acc[7]));
+  for (int r = 0; r < NR; ++r)
+    for (int t = 0; t < NP; ++t) {
+      float tail = 0;
+      for (std::int64_t c = d8; c < d; ++c)
+        tail += q[r * q_stride + c] * load1(k + t * k_stride + c);
+      s[r * s_stride + t] = scale * (sums[r * NP + t] + tail);
+    }
+}
+
+template <int NR, typename T>
+LLMSIZER_TARGET_AVX2 void qk_rows(const float* q, std::int64_t q_stride, const T* k,
+                                  std::int64_t k_stride, std::int64_t nj, std::int64_t d,
+                                  float scale, float* s, std::int64_t s_stride) {
+  constexpr int kNP = NR == 1 ? 8 : NR == 2 ? 4 : 2;  // keys per pass
+  std::int64_t j = 0;
+  for (; j + kNP <= nj; j += kNP)
+    qk_keys<NR, kNP>(q, q_stride, k + j * k_stride, k_stride, d, scale, s + j, s_stride);
+  for (; j < nj; ++j)
+    qk_keys<NR, 1>(q, q_stride, k + j * k_stride, k_stride, d, scale, s + j, s_stride);
 }
 
 // S[r][j] = scale * q_r . k_j for nr <= kBq query rows (q_stride apart) and nj keys (k_stride
-// apart): the nr dot products of one key share its loads and one horizontal reduction.
-static_assert(kBq == 4, "qk_avx2 reduces four rows at a time");
+// apart); k rows f32 or f16.
+template <typename T>
+LLMSIZER_TARGET_AVX2 void qk_any(const float* q, std::int64_t q_stride, std::int64_t nr, const T* k,
+                                 std::int64_t k_stride, std::int64_t nj, std::int64_t d,
+                                 float scale, float* s, std::int64_t s_stride) {
+  switch (nr) {
+    case 1:
+      return qk_rows<1>(q, q_stride, k, k_stride, nj, d, scale, s, s_stride);
+    case 2:
+      return qk_rows<2>(q, q_stride, k, k_stride, nj, d, scale, s, s_stride);
+    case 3:
+      return qk_rows<3>(q, q_stride, k, k_stride, nj, d, scale, s, s_stride);
+    default:
+      return qk_rows<4>(q, q_stride, k, k_stride, nj, d, scale, s, s_stride);
+  }
+}
 LLMSIZER_TARGET_AVX2 void qk_avx2(const float* q, std::int64_t q_stride, std::int64_t nr,
                                   const float* k, std::int64_t k_stride, std::int64_t nj,
                                   std::int64_t d, float scale, float* s, std::int64_t s_stride) {
-  const std::int64_t d8 = d / 8 * 8;
-  for (std::int64_t j = 0; j < nj; ++j) {
-    const float* kj = k + j * k_stride;
-    __m256 acc[kBq];
-    for (std::int64_t r = 0; r < kBq; ++r) acc[r] = _mm256_setzero_ps();
-    for (std::int64_t c = 0; c < d8; c += 8) {
-      const __m256 kv = _mm256_loadu_ps(kj + c);
-      for (std::int64_t r = 0; r < nr; ++r)
-        acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(q + r * q_stride + c), kv, acc[r]);
-    }
-    // Lanes r of the reduction = sum of acc[r] (rows past nr stay zero).
-    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(acc[0], acc[1]), _mm256_hadd_ps(acc[2], acc[3]));
-    alignas(16) float sums[4];
-    _mm_store_ps(sums, _mm_mul_ps(_mm_set1_ps(scale), _mm_add_ps(_mm256_castps256_ps128(h),
-                                                                 _mm256_extractf128_ps(h, 1))));
-    for (std::int64_t r = 0; r < nr; ++r) {
-      float tail = 0;
-      for (std::int64_t c = d8; c < d; ++c) tail += q[r * q_stride + c] * kj[c];
-      s[r * s_stride + j] = sums[r] + scale * tail;
-    }
-  }
+  qk_any(q, q_stride, nr, k, k_stride, nj, d, scale, s, s_stride);
+}
+LLMSIZER_TARGET_AVX2 void qk16_avx2(const float* q, std::int64_t q_stride, std::int64_t nr,
+                                    const std::uint16_t* k, std::int64_t k_stride, std::int64_t nj,
+                                    std::int64_t d, float scale, float* s, std::int64_t s_stride) {
+  qk_any(q, q_stride, nr, k, k_stride, nj, d, scale, s, s_stride);
 }
 
 // One f16 or q8_0 cache row -> f32.
@@ -209,16 +315,22 @@ struct Ops {
              std::int64_t, float, float*, std::int64_t);
   void (*pv)(const float*, std::int64_t, std::int64_t, std::int64_t, const float*, std::int64_t,
              std::int64_t, float*, std::int64_t);
+  // qk and pv over f16 rows, converted in registers (nullptr: convert rows with row_to_f32).
+  void (*qk16)(const float*, std::int64_t, std::int64_t, const std::uint16_t*, std::int64_t,
+               std::int64_t, std::int64_t, float, float*, std::int64_t);
+  void (*pv16)(const float*, std::int64_t, std::int64_t, std::int64_t, const std::uint16_t*,
+               std::int64_t, std::int64_t, float*, std::int64_t);
 };
 
 Ops ops_for(Isa isa) {
   LLMSIZER_CHECK(isa_supported(isa), "attention: instruction set not supported on this host");
 #if LLMSIZER_HAVE_X86
   if (isa_has_avx2(isa))
-    return {dot_avx2, exp_sum_avx2, axpy_avx2, row_to_f32_avx2, qk_avx2, pv_avx2};
+    return {dot_avx2, exp_sum_avx2, axpy_avx2, row_to_f32_avx2,
+            qk_avx2,  pv_avx2,      qk16_avx2, pv16_avx2};
 #endif
-  return {dot_portable,        exp_sum_portable, axpy_portable,
-          row_to_f32_portable, qk_portable,      pv_portable};
+  return {dot_portable, exp_sum_portable, axpy_portable, row_to_f32_portable,
+          qk_portable,  pv_portable,      nullptr,       nullptr};
 }
 
 std::size_t kv_row_bytes(core::DType dt, std::int64_t d) {
@@ -332,6 +444,12 @@ void attention_decode(Isa isa, const AttentionArgs& a, ThreadPool& pool, Workspa
   const std::int64_t partial_slots = std::max<std::int64_t>(chunks, 4 * threads);
   const std::size_t row_bytes = kv_row_bytes(a.kv_dtype, d);
   const bool f32_cache = a.kv_dtype == core::DType::kF32;
+  // An f16 cache is read in place where the kernels convert in registers (AVX2 + F16C) and
+  // each row serves one block of query heads (group <= kBq: MHA and narrow GQA); otherwise
+  // (q8_0, wider groups, the portable path) rows are converted to f32 a tile at a time, once
+  // for all the query heads that share them.
+  const bool f16_direct = a.kv_dtype == core::DType::kF16 && ops.qk16 != nullptr && group <= kBq;
+  const bool in_place = f32_cache || f16_direct;
   // Positions per tile: every KV head's row of a tile converted to f32 fits in about 64 KiB.
   const std::int64_t tile_rows = std::clamp<std::int64_t>(16384 / (a.kv_heads * d), 4, kBk);
 
@@ -340,7 +458,7 @@ void attention_decode(Isa isa, const AttentionArgs& a, ThreadPool& pool, Workspa
   // rows converted to f32.
   const auto partial_floats = static_cast<std::size_t>(partial_slots * a.heads * (d + 2));
   const auto thread_floats =
-      static_cast<std::size_t>(a.heads * chunk + (f32_cache ? 0 : a.kv_heads * tile_rows * d));
+      static_cast<std::size_t>(a.heads * chunk + (in_place ? 0 : a.kv_heads * tile_rows * d));
   auto* base = reinterpret_cast<float*>(
       ws.get((partial_floats + thread_floats * static_cast<std::size_t>(threads)) * sizeof(float))
           .data());
@@ -349,21 +467,27 @@ void attention_decode(Isa isa, const AttentionArgs& a, ThreadPool& pool, Workspa
     float* tile = scores + a.heads * chunk;
     // Positions jt .. jt + nj - 1 of the cache, read in memory order (position-major, all KV
     // heads of a position together, so the hardware prefetcher sees one stream): returns
-    // KV head g's rows as f32, `stride` floats apart, in place for an f32 cache.
+    // KV head g's rows as f32 (or f16 for f16_direct), `stride` elements apart, in place for an
+    // f32 or directly read f16 cache.
     const auto load_tile = [&](std::span<const std::byte> cache, std::int64_t jt, std::int64_t nj) {
-      if (f32_cache) return;
-      for (std::int64_t j = 0; j < nj; ++j)
+      if (in_place) return;
+      for (std::int64_t j = 0; j < nj; ++j) {
         for (std::int64_t g = 0; g < a.kv_heads; ++g)
           ops.row_to_f32(
               a.kv_dtype,
               cache.data() + static_cast<std::size_t>((jt + j) * a.kv_heads + g) * row_bytes, d,
               tile + (g * tile_rows + j) * d);
+      }
     };
     const auto head_rows = [&](std::span<const std::byte> cache, std::int64_t jt, std::int64_t g,
-                               std::int64_t& stride) -> const float* {
+                               std::int64_t& stride) -> const void* {
       if (f32_cache) {
         stride = a.kv_heads * d;
         return reinterpret_cast<const float*>(cache.data()) + (jt * a.kv_heads + g) * d;
+      }
+      if (f16_direct) {
+        stride = a.kv_heads * d;
+        return reinterpret_cast<const std::uint16_t*>(cache.data()) + (jt * a.kv_heads + g) * d;
       }
       stride = d;
       return tile + g * tile_rows * d;
@@ -379,16 +503,21 @@ void attention_decode(Isa isa, const AttentionArgs& a, ThreadPool& pool, Workspa
           const std::int64_t nj = std::min(tile_rows, j1 - jt);
           load_tile(cache, jt, nj);
           for (std::int64_t g = 0; g < a.kv_heads; ++g) {
-            const float* rows = head_rows(cache, jt, g, stride);
+            const void* rows = head_rows(cache, jt, g, stride);
             for (std::int64_t r0 = 0; r0 < group; r0 += kBq)
               fn(g * group + r0, std::min(kBq, group - r0), rows, stride, jt, nj);
           }
         }
       };
-      each_block(a.k, [&](std::int64_t h, std::int64_t nr, const float* kr, std::int64_t stride,
+      each_block(a.k, [&](std::int64_t h, std::int64_t nr, const void* kr, std::int64_t stride,
                           std::int64_t jt, std::int64_t nj) {
-        ops.qk(a.q.data() + h * d, d, nr, kr, stride, nj, d, a.scale,
-               scores + h * chunk + (jt - j0), chunk);
+        float* s_out = scores + h * chunk + (jt - j0);
+        if (f16_direct)
+          ops.qk16(a.q.data() + h * d, d, nr, static_cast<const std::uint16_t*>(kr), stride, nj, d,
+                   a.scale, s_out, chunk);
+        else
+          ops.qk(a.q.data() + h * d, d, nr, static_cast<const float*>(kr), stride, nj, d, a.scale,
+                 s_out, chunk);
       });
       for (std::int64_t h = 0; h < a.heads; ++h) {
         float* sr = scores + h * chunk;
@@ -398,10 +527,15 @@ void attention_decode(Isa isa, const AttentionArgs& a, ThreadPool& pool, Workspa
         part[d + 1] = ops.exp_sum(sr, n, mx);
         std::fill(part, part + d, 0.0f);
       }
-      each_block(a.v, [&](std::int64_t h, std::int64_t nr, const float* vr, std::int64_t stride,
+      each_block(a.v, [&](std::int64_t h, std::int64_t nr, const void* vr, std::int64_t stride,
                           std::int64_t jt, std::int64_t nj) {
-        ops.pv(scores + h * chunk + (jt - j0), chunk, nr, nj, vr, stride, d, part0 + h * (d + 2),
-               d + 2);
+        const float* p = scores + h * chunk + (jt - j0);
+        if (f16_direct)
+          ops.pv16(p, chunk, nr, nj, static_cast<const std::uint16_t*>(vr), stride, d,
+                   part0 + h * (d + 2), d + 2);
+        else
+          ops.pv(p, chunk, nr, nj, static_cast<const float*>(vr), stride, d, part0 + h * (d + 2),
+                 d + 2);
       });
     }
   });

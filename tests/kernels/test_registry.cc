@@ -115,8 +115,12 @@ std::vector<OpShape> shapes_for(const KernelEntry& e) {
                 attn(1, 1500, 4, 2, 128, 0), attn(1, 300, 4, 4, 64, 100), attn(1, 70, 2, 1, 96, 0),
                 // group 6: one full block of four query heads and a partial one
                 attn(1, 130, 12, 2, 64, 0)};
-      // group 5 and a head_dim past the 8-wide loop (q8_0 rows need whole 32-blocks)
-      if (e.dtype != core::DType::kQ8_0) shapes.push_back(attn(1, 77, 5, 1, 20, 0));
+      // group 5 and a head_dim past the 8-wide loop (q8_0 rows need whole 32-blocks); group 3
+      // with that tail, which an f16 cache serves from the cache rows directly
+      if (e.dtype != core::DType::kQ8_0) {
+        shapes.push_back(attn(1, 77, 5, 1, 20, 0));
+        shapes.push_back(attn(1, 77, 3, 1, 20, 0));
+      }
       break;
   }
   return shapes;
