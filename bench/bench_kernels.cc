@@ -433,8 +433,8 @@ void register_all() {
                               std::string(dname) + "_" + std::string(kernels::cpu::isa_name(isa)) +
                                   (grouped ? "_rows4x16" : "")});
         }
-    // Matvec: 16384 x 8192 (q4_0 72 MiB, q8_0 136 MiB) and the Llama-2-7B FFN shapes
-    // (11008 x 4096 up/gate, 4096 x 11008 down), rows x depth.
+    // Matvec: 16384 x 8192 (q4_0 72 MiB, q8_0 136 MiB) and the Llama-2-7B shapes (11008 x 4096
+    // FFN up/gate, 4096 x 11008 down, 4096 x 4096 attention projections), rows x depth.
     for (const auto& v : variants)
       for (auto [n, k] : {std::pair<std::int64_t, std::int64_t>{16384, 8192},
                           {11008, 4096},
