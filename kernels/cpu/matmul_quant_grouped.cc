@@ -20,16 +20,15 @@ constexpr int kGroup = 16;
 using quant_detail::kTileRows;
 using quant_detail::Rows4x16Dots;
 
-// Quant bytes of a block, 32-bit words of quants per block, bytes per block.
+// 32-bit words of quants per block, bytes per block.
 struct Geometry {
-  int quant_bytes;
   int words;
   std::size_t block_bytes;
 };
 
 Geometry geometry(core::DType dtype) {
-  if (dtype == core::DType::kQ8_0) return {32, 8, sizeof(BlockQ8_0)};
-  if (dtype == core::DType::kQ4_0) return {16, 4, sizeof(BlockQ4_0)};
+  if (dtype == core::DType::kQ8_0) return {8, sizeof(BlockQ8_0)};
+  if (dtype == core::DType::kQ4_0) return {4, sizeof(BlockQ4_0)};
   throw std::invalid_argument("rows4x16 layout: " + std::string(core::name(dtype)) +
                               " is not q8_0 or q4_0");
 }
