@@ -26,16 +26,16 @@ namespace {
 
 // The axis along which rows of one op are interpolated: tokens (m) for everything except
 // decode attention, whose time grows with the cached context.
-bool primary_is_past(std::string_view op) {
-  return op == "attention_decode";
+bool primary_is_past(core::OpKind op) {
+  return op == core::OpKind::kAttentionDecode;
 }
 
-double primary(std::string_view op, const schema::KernelShape& s) {
+double primary(core::OpKind op, const core::OpShape& s) {
   return static_cast<double>(primary_is_past(op) ? s.past + 1 : s.m);
 }
 
 // The other shape fields as one vector (log distance between two shapes of the same op).
-std::array<double, 7> secondary(std::string_view op, const schema::KernelShape& s) {
+std::array<double, 7> secondary(core::OpKind op, const core::OpShape& s) {
   const bool past = primary_is_past(op);
   return {static_cast<double>(past ? s.m : s.past + 1),
           static_cast<double>(s.k),
@@ -101,8 +101,10 @@ MeasuredTimeModel::MeasuredTimeModel(const schema::HardwareProfile& profile, std
     const auto dt = core::parse_dtype(k.dtype);
     if (!dt) continue;
     Bound b{};
-    const bool cold = k.op == "matmul" || k.op == "attention_decode";
-    const double roof = roofline_s(core::OpCost{k.flop, k.bytes, 0}, cold ? 1e15 : k.bytes, &b);
+    // The working set the row was timed at: streamed operands come from memory (the
+    // largest working set of the curve), cached ones at the call's own bytes.
+    const bool streamed = k.condition == schema::TimingCondition::kStreamed;
+    const double roof = roofline_s(core::OpCost{k.flop, k.bytes, 0}, streamed ? 1e15 : k.bytes, &b);
     if (!(roof > 0)) continue;
     rows_.push_back(Row{k.op, *dt, k.shape, roof / k.seconds});
   }
@@ -131,8 +133,8 @@ double MeasuredTimeModel::roofline_s(const core::OpCost& c, double working_set_b
   return std::max(tc, tm);
 }
 
-MeasuredOpTime MeasuredTimeModel::time(std::string_view op, core::DType dtype,
-                                       const schema::KernelShape& shape, const core::OpCost& cost,
+MeasuredOpTime MeasuredTimeModel::time(core::OpKind op, core::DType dtype,
+                                       const core::OpShape& shape, const core::OpCost& cost,
                                        double stream_bytes) const {
   MeasuredOpTime r;
   const double ws = std::max(stream_bytes, cost.bytes());
@@ -214,11 +216,12 @@ EfficiencyOverrides calibration_from_profile(const schema::HardwareProfile& prof
   for (const auto& c : profile.topology.caches) llc = std::max(llc, c.size_bytes);
   std::int64_t max_m = 0;
   for (const auto& k : profile.kernels)
-    if (k.op == "matmul" && k.threads == m.threads()) max_m = std::max(max_m, k.shape.m);
+    if (k.op == core::OpKind::kMatmul && k.threads == m.threads())
+      max_m = std::max(max_m, k.shape.m);
   std::vector<double> compute, memory;
   const double dram = m.bandwidth(1e15);
   for (const auto& k : profile.kernels) {
-    if (k.op != "matmul" || k.threads != m.threads() || k.seconds <= 0) continue;
+    if (k.op != core::OpKind::kMatmul || k.threads != m.threads() || k.seconds <= 0) continue;
     if (k.shape.m == max_m && max_m >= 64 && m.peak_flop_per_s() > 0)
       compute.push_back(k.flop / k.seconds / m.peak_flop_per_s());
     if (k.shape.m == 1 && k.bytes > 2.0 * static_cast<double>(llc) && dram > 0)

@@ -15,6 +15,7 @@
 
 #include "core/dtype.h"
 #include "core/op_cost.h"
+#include "core/op_graph.h"
 #include "estimator/time_model.h"
 #include "schema/hardware_profile.h"
 #include "schema/hardware_spec.h"
@@ -42,13 +43,13 @@ class MeasuredTimeModel {
   // Rows at other thread counts are ignored (their efficiency does not transfer).
   MeasuredTimeModel(const schema::HardwareProfile& profile, std::int64_t threads);
 
-  // One call of `op` (kernels::op_name) with `dtype` (weights, KV cache or table) at
-  // `shape`; `cost` is its core/op_cost.h count (the same formula the profiler used).
-  // `stream_bytes`: what the phase streams through the caches around this call (all the
-  // weights for a matmul, the whole KV cache for attention; 0 = the call's own bytes): it
-  // picks the bandwidth of the call's roofline. Matmul and decode-attention rows of the
-  // tables are taken as streamed from memory (the profiler sweeps them cold).
-  MeasuredOpTime time(std::string_view op, core::DType dtype, const schema::KernelShape& shape,
+  // One call of `op` with `dtype` (weights, KV cache or table) at `shape`; `cost` is its
+  // core/op_cost.h count (the same formula the profiler used). `stream_bytes`: what the
+  // phase streams through the caches around this call (all the weights for a matmul, the
+  // whole KV cache for attention; 0 = the call's own bytes): it picks the bandwidth of the
+  // call's roofline. A table row's roofline uses the condition the profile recorded for it:
+  // streamed rows the bandwidth from memory, cached rows the bandwidth at their own bytes.
+  MeasuredOpTime time(core::OpKind op, core::DType dtype, const core::OpShape& shape,
                       const core::OpCost& cost, double stream_bytes = 0) const;
 
   // Measured bandwidth (bytes/s) for a working set of `bytes` at this thread count: the
@@ -65,9 +66,9 @@ class MeasuredTimeModel {
   double roofline_s(const core::OpCost& c, double working_set_bytes, Bound* bound) const;
 
   struct Row {
-    std::string op;
+    core::OpKind op;
     core::DType dtype;
-    schema::KernelShape shape;
+    core::OpShape shape;
     double efficiency;  // roofline time / measured time
   };
   std::string profile_id_;

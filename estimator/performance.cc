@@ -1,19 +1,16 @@
-// performance.cc — op graph per phase and its roofline timing (docs/cost-model.md#time-
-// model). Layers are grouped into at most four kinds (dense/MoE x full/sliding window);
-// each kind's ops are counted once and multiplied by its layers.
+// performance.cc — times the calls of core's op graph (core/op_graph.h) per phase
+// (docs/cost-model.md#time-model): by the datasheet roofline, or by table lookups in a
+// measured profile. The graph's structure is built once per PerfModel; a phase is arithmetic
+// over it into a stack buffer.
 #include "estimator/performance.h"
 
 #include <algorithm>
 #include <cmath>
-#include <initializer_list>
-#include <map>
 
 #include "core/check.h"
-#include "core/transformer_ops.h"
 
 namespace llmsizer::estimator {
 
-using core::AttentionKind;
 using core::TensorRole;
 
 namespace {
@@ -50,101 +47,31 @@ PerfModel::PerfModel(const PerfSetup& s) : setup_(s) {
   const std::int64_t tp = s.par.tp;
   const double ep = static_cast<double>(std::max<std::int64_t>(1, s.ep));
 
-  std::array<int, 4> kind_of{-1, -1, -1, -1};  // (moe, sliding) -> kind index
-  std::vector<int> layer_kind(static_cast<std::size_t>(a.num_layers));
-  for (std::int64_t l = 0; l < a.num_layers; ++l) {
-    const int key = (a.is_moe_layer(l) ? 2 : 0) + (a.layer_is_sliding(l) ? 1 : 0);
-    if (kind_of[static_cast<std::size_t>(key)] < 0) {
-      kind_of[static_cast<std::size_t>(key)] = n_kinds_;
-      auto& k = kinds_[static_cast<std::size_t>(n_kinds_++)];
-      k.moe = a.is_moe_layer(l);
-      k.window = a.layer_is_sliding(l) ? static_cast<double>(a.attention.sliding_window) : 0.0;
-    }
-    const int idx = kind_of[static_cast<std::size_t>(key)];
-    layer_kind[static_cast<std::size_t>(l)] = idx;
-    kinds_[static_cast<std::size_t>(idx)].count += 1;
-  }
-  std::map<std::pair<TensorRole, core::DType>, int> role_dtypes;
+  core::GraphInputs in;
+  in.tp = tp;
+  in.ep = std::max<std::int64_t>(1, s.ep);
+  in.heads = static_cast<double>(a.attention.num_heads) / static_cast<double>(tp);
+  in.kv_heads = static_cast<double>(kv_heads_per_device(a, tp));
+  in.act = s.activations;
+  in.kv = s.kv;
+  in.weights = s.weights.base;
+  // The measured tables time the reference decoder's kernels (separate q, k, v, gate and up
+  // matmuls, bias adds, kv_append); the datasheet roofline stands for serving engines, which
+  // fuse them (vLLM's QKVParallelLinear and MergedColumnParallelLinear).
+  in.fused = s.measured == nullptr;
   for (const auto& t : core::enumerate_tensors(a)) {
-    ++role_dtypes[{t.role, core::tensor_dtype(a, t, s.weights)}];
     const double full = static_cast<double>(core::tensor_weight_bytes(a, t, s.weights));
     const bool expert = t.role == TensorRole::kExpertGate || t.role == TensorRole::kExpertUp ||
                         t.role == TensorRole::kExpertDown;
-    const double bytes = expert && ep > 1 ? full / ep : full * tp_share(a, t, tp);
-    if (t.layer < 0) {
-      if (t.role == TensorRole::kTokenEmbd) {
-        w_embed_row_ = full / static_cast<double>(a.vocab_size);
-        if (a.tie_embeddings) w_lm_head_ = bytes;
-      } else if (t.role == TensorRole::kOutput) {
-        w_lm_head_ = bytes;
-      }
-      continue;
-    }
-    auto& k = kinds_[static_cast<std::size_t>(layer_kind[static_cast<std::size_t>(t.layer)])];
-    switch (t.role) {
-      case TensorRole::kAttnQ:
-      case TensorRole::kAttnK:
-      case TensorRole::kAttnV:
-      case TensorRole::kMlaQA:
-      case TensorRole::kMlaQB:
-      case TensorRole::kMlaKvA:
-        k.w_qkv += bytes;
-        break;
-      case TensorRole::kMlaKvB:
-        k.w_mla_kvb += bytes;
-        break;
-      case TensorRole::kAttnOutput:
-        k.w_o += bytes;
-        break;
-      case TensorRole::kFfnGate:
-      case TensorRole::kFfnUp:
-        k.w_ffn_in += bytes;
-        break;
-      case TensorRole::kFfnDown:
-        k.w_ffn_out += bytes;
-        break;
-      case TensorRole::kRouter:
-        k.w_router += bytes;
-        break;
-      case TensorRole::kExpertGate:
-      case TensorRole::kExpertUp:
-      case TensorRole::kExpertDown:
-        k.w_experts += bytes;
-        break;
-      case TensorRole::kSharedGate:
-      case TensorRole::kSharedUp:
-        k.w_shared_in += bytes;
-        break;
-      case TensorRole::kSharedDown:
-        k.w_shared_out += bytes;
-        break;
-      default:
-        break;  // norms and biases: counted with their elementwise ops
-    }
+    in.tensor_bytes.push_back(expert && ep > 1 ? full / ep : full * tp_share(a, t, tp));
+    in.tensor_dtypes.push_back(core::tensor_dtype(a, t, s.weights));
+    if (t.role == TensorRole::kTokenEmbd)
+      in.embed_row_bytes = full / static_cast<double>(a.vocab_size);
   }
-  for (int i = 0; i < n_kinds_; ++i) {
-    auto& k = kinds_[static_cast<std::size_t>(i)];
-    const double c = k.count;
-    k.w_qkv /= c, k.w_o /= c, k.w_ffn_in /= c, k.w_ffn_out /= c, k.w_router /= c;
-    k.w_experts /= c, k.w_shared_in /= c, k.w_shared_out /= c, k.w_mla_kvb /= c;
-  }
-  auto majority = [&](TensorRole role, core::DType fallback) {
-    int best = 0;
-    for (const auto& [key, n] : role_dtypes)
-      if (key.first == role && n > best) best = n, fallback = key.second;
-    return fallback;
-  };
-  dt_q_ = majority(TensorRole::kAttnQ, s.weights.base);
-  dt_k_ = majority(TensorRole::kAttnK, s.weights.base);
-  dt_v_ = majority(TensorRole::kAttnV, s.weights.base);
-  dt_o_ = majority(TensorRole::kAttnOutput, s.weights.base);
-  dt_gate_ = majority(TensorRole::kFfnGate, s.weights.base);
-  dt_up_ = majority(TensorRole::kFfnUp, s.weights.base);
-  dt_down_ = majority(TensorRole::kFfnDown, s.weights.base);
-  dt_embd_ = majority(TensorRole::kTokenEmbd, s.weights.base);
-  dt_out_ = a.tie_embeddings ? dt_embd_ : majority(TensorRole::kOutput, s.weights.base);
   kv_entry_bytes_ = static_cast<double>(kv_bytes_per_device(a, s.kv, {tp, 1}, 1)) /
                     static_cast<double>(a.num_layers);
+  in.kv_entry_bytes = kv_entry_bytes_;
+  graph_ = core::OpGraph(a, in);
   weights_device_bytes_ =
       static_cast<double>(weights_bytes_per_device(*s.model, s.weights, s.par, false));
   capacity_bytes_ = static_cast<double>(hw.memory.capacity_bytes);
@@ -155,256 +82,80 @@ PerfModel::PerfModel(const PerfSetup& s) : setup_(s) {
 
 template <class Sink>
 PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
-  const auto& a = setup_.model->arch;
-  const auto& at = a.attention;
-  const core::DType act = setup_.activations;
-  const double e = core::bits_per_element(act) / 8.0;
-  const double tp = static_cast<double>(setup_.par.tp);
-  const double ep = static_cast<double>(std::max<std::int64_t>(1, setup_.ep));
-  const double d = static_cast<double>(a.hidden_size);
-  const double T_prefill = st.prefill_seqs * st.prefill_tokens;
-  const double T = st.decode_seqs + T_prefill;  // tokens every token-wise op processes
-  const double seqs = st.decode_seqs + st.prefill_seqs;
-  const double h = static_cast<double>(at.num_heads) / tp;
-  const double hd = static_cast<double>(at.head_dim);
-  const double kvh = static_cast<double>(kv_heads_per_device(a, setup_.par.tp));
-
+  std::array<core::OpCall, core::OpGraph::kMaxCalls> buf;
+  const std::size_t n = graph_.build(
+      {st.decode_seqs, st.decode_past, st.prefill_seqs, st.prefill_tokens, st.prefill_past}, buf);
+  const MeasuredTimeModel* mt = setup_.measured;
   PhaseResult r;
   std::array<double, 4> by_bound{};
-  const MeasuredTimeModel* mt = setup_.measured;
-  // With a measured profile an op is the sum of the kernel calls it is made of (`parts`:
-  // e.g. qkv_proj = the q, k and v matmuls); ops without parts (MoE, MLA, collectives) fall
-  // back to the measured roofline.
-  struct Part {
-    const char* op;
-    core::DType dtype;
-    schema::KernelShape shape;
-    double calls;
-    core::OpCost cost;        // one call
-    double stream_bytes = 0;  // see MeasuredTimeModel::time
-  };
-  auto add_with = [&](const Efficiency& eff, const char* name, double count, const core::OpCost& c,
-                      double kernels, std::initializer_list<Part> parts) {
+  // Consecutive calls of one role and count form one row (qkv_proj = the q, k and v matmuls
+  // of an unfused graph; attention = decode plus prefill in a mixed step).
+  std::size_t i = 0;
+  while (i < n) {
+    const core::OpCall& head = buf[i];
+    std::size_t j = i + 1;
+    while (j < n && buf[j].role == head.role && buf[j].count == head.count) ++j;
+    const double count = head.count;
+    if (head.kind == core::OpKind::kAllReduce || head.kind == core::OpKind::kAllToAll) {
+      double time = 0, bytes = 0;
+      for (std::size_t c = i; c < j; ++c) {
+        time +=
+            time_collective(buf[c].cost.bytes_read, buf[c].steps, link_bw_, eff_).time_s * count;
+        bytes += buf[c].cost.bytes_read * count;
+      }
+      r.time_s += time;
+      by_bound[static_cast<std::size_t>(Bound::kCommunication)] += time;
+      sink(OpRow{core::op_role_name(head.role).data(), count, 0.0, bytes, time,
+                 Bound::kCommunication});
+      i = j;
+      continue;
+    }
+    double flops = 0, bytes = 0;
+    for (std::size_t c = i; c < j; ++c) {
+      flops += buf[c].total.flops;
+      bytes += buf[c].total.bytes();
+    }
     OpTime t;
     TimeBasis basis = TimeBasis::kDatasheet;
     if (mt) {
+      // Table lookups of the same calls: each call's time from the profile, times its calls.
       basis = TimeBasis::kMeasured;
       double compute_s = 0, memory_s = 0;
-      auto take = [&](const MeasuredOpTime& m, double calls) {
-        (m.bound == Bound::kCompute ? compute_s : memory_s) += m.time_s * calls;
+      for (std::size_t c = i; c < j; ++c) {
+        const core::OpCall& call = buf[c];
+        if (call.calls <= 0) continue;
+        const double stream = call.operand == core::Operand::kNone ? 0.0 : weights_device_bytes_;
+        const MeasuredOpTime m = mt->time(call.kind, call.dtype, call.shape, call.cost, stream);
+        (m.bound == Bound::kCompute ? compute_s : memory_s) += m.time_s * call.calls;
         basis = std::max(basis, m.basis);
-      };
-      if (parts.size() == 0) take(mt->time("", core::DType::kF32, {}, c), kernels > 0 ? 1 : 0);
-      for (const auto& p : parts)
-        if (p.calls > 0) take(mt->time(p.op, p.dtype, p.shape, p.cost, p.stream_bytes), p.calls);
+      }
       t.time_s = compute_s + memory_s;
       t.bound = compute_s > memory_s ? Bound::kCompute : Bound::kMemory;
     } else {
-      t = time_compute_op(c, peak_, bandwidth_, eff, kernels);
+      // Rooflines over each call's cost; a row of several calls is bound by the bound that
+      // takes most of its time.
+      std::array<double, 4> row_bound{};
+      for (std::size_t c = i; c < j; ++c) {
+        const core::OpCall& call = buf[c];
+        const OpTime ct = time_compute_op(call.total, peak_, bandwidth_,
+                                          call.reads_weights ? eff_weights_ : eff_, call.launches);
+        t.time_s += ct.time_s;
+        t.bound = ct.bound;
+        row_bound[static_cast<std::size_t>(ct.bound)] += ct.time_s;
+      }
+      if (j > i + 1)
+        t.bound = static_cast<Bound>(std::max_element(row_bound.begin(), row_bound.end()) -
+                                     row_bound.begin());
     }
     const double time = t.time_s * count;
     r.time_s += time;
-    r.flops += c.flops * count;
-    r.bytes += c.bytes() * count;
+    r.flops += flops * count;
+    r.bytes += bytes * count;
     by_bound[static_cast<std::size_t>(t.bound)] += time;
-    sink(OpRow{name, count, c.flops * count, c.bytes() * count, time, t.bound, basis});
-  };
-  auto add = [&](const char* name, double count, const core::OpCost& c, double kernels,
-                 std::initializer_list<Part> parts = {}) {
-    add_with(eff_, name, count, c, kernels, parts);
-  };
-  // Matmuls over the weights (quantized formats dequantise as they read).
-  auto add_w = [&](const char* name, double count, const core::OpCost& c, double kernels,
-                   std::initializer_list<Part> parts = {}) {
-    add_with(eff_weights_, name, count, c, kernels, parts);
-  };
-  auto i64 = [](double x) { return static_cast<std::int64_t>(std::llround(x)); };
-  // One matmul kernel call over m tokens (the measured tables' unit).
-  auto mm = [&](double m, double k, double n, core::DType w) {
-    schema::KernelShape sh;
-    sh.m = std::max<std::int64_t>(1, i64(m));
-    sh.k = i64(k);
-    sh.n = i64(n);
-    return Part{
-        "matmul", w, sh, 1.0, core::matmul_cost(sh.m, sh.k, sh.n, w, act), weights_device_bytes_};
-  };
-  auto rows_op = [&](const char* op, double m, double k, double calls, const core::OpCost& c) {
-    schema::KernelShape sh;
-    sh.m = std::max<std::int64_t>(1, i64(m));
-    sh.k = i64(k);
-    return Part{op, core::DType::kF32, sh, calls, c};
-  };
-  auto add_comm = [&](const char* name, double count, double bytes_per_rank, double steps) {
-    const OpTime t = time_collective(bytes_per_rank, steps, link_bw_, eff_);
-    const double time = t.time_s * count;
-    r.time_s += time;
-    by_bound[static_cast<std::size_t>(Bound::kCommunication)] += time;
-    sink(OpRow{name, count, 0.0, bytes_per_rank * count, time, Bound::kCommunication});
-  };
-  auto matmul = [&](double m, double k, double n, double weight_bytes) {
-    return core::OpCost{2.0 * m * k * n, weight_bytes + m * k * e, m * n * e};
-  };
-
-  // Outside the blocks: embedding gather.
-  {
-    const auto c = core::embedding_cost(T, d, w_embed_row_, act);
-    Part p = rows_op("embedding", T, d, 1, c);
-    p.dtype = dt_embd_;
-    p.shape.n = a.vocab_size;
-    add("embedding", 1, c, 1, {p});
+    sink(OpRow{core::op_role_name(head.role).data(), count, flops * count, bytes * count, time,
+               t.bound, basis});
+    i = j;
   }
-
-  const double norms = static_cast<double>(a.norm.per_layer);
-  for (int i = 0; i < n_kinds_; ++i) {
-    const LayerKind& k = kinds_[static_cast<std::size_t>(i)];
-    const double c = k.count;
-    if (norms > 0) {
-      add("norms", c, core::elementwise_cost(T * d * norms, 1, 1, 4, act), norms,
-          {rows_op(a.norm.kind == core::NormKind::kRmsNorm ? "rmsnorm" : "layernorm", T, d, norms,
-                   core::norm_cost(std::max<std::int64_t>(1, i64(T)), i64(d), act))});
-    }
-    core::AttentionDims dims;          // the decode part (and standard prefill)
-    core::AttentionDims prefill_dims;  // MLA prefill attends decompressed heads
-    double o_in = 0;
-    if (at.kind == AttentionKind::kStandard) {
-      const double n_qkv = (h + 2.0 * kvh) * hd;
-      add_w("qkv_proj", c, matmul(T, d, n_qkv, k.w_qkv), 1,
-            {mm(T, d, h * hd, dt_q_), mm(T, d, kvh * hd, dt_k_), mm(T, d, kvh * hd, dt_v_)});
-      const double rot = a.rotary_dim > 0 ? static_cast<double>(a.rotary_dim) : hd;
-      if (a.position == core::PositionKind::kRope) {
-        schema::KernelShape sh;
-        sh.m = std::max<std::int64_t>(1, i64(T));
-        sh.heads = i64(h + kvh);
-        sh.head_dim = i64(rot);
-        add("rope", c, core::elementwise_cost(T * (h + kvh) * rot, 1, 1, 3, act), 1,
-            {Part{"rope_half_split", core::DType::kF32, sh, 1.0,
-                  core::rope_cost(sh.m, sh.heads, sh.head_dim, act)}});
-      }
-      dims = {h, kvh, hd, hd, kv_entry_bytes_};
-      prefill_dims = dims;
-      o_in = h * hd;
-    } else {
-      const auto& m = at.mla;
-      const double nope = static_cast<double>(m.qk_nope_head_dim);
-      const double rope = static_cast<double>(m.qk_rope_head_dim);
-      const double lora = static_cast<double>(m.kv_lora_rank);
-      const double ql = static_cast<double>(m.q_lora_rank);
-      const double v = static_cast<double>(m.v_head_dim);
-      const double q_flops = ql > 0 ? d * ql + ql * h * (nope + rope) : d * h * (nope + rope);
-      add_w("mla_q_kv_a_proj", c,
-            core::OpCost{2.0 * T * (q_flops + d * (lora + rope)), k.w_qkv + T * d * e,
-                         T * (h * (nope + rope) + lora + rope) * e},
-            ql > 0 ? 3 : 2);
-      if (T_prefill > 0) {
-        // Prefill decompresses the new tokens' latents into per-head keys and values.
-        add_w("mla_kv_b_decompress", c, matmul(T_prefill, lora, h * (nope + v), k.w_mla_kvb), 1);
-        prefill_dims = {h, h, nope + rope, v, h * (nope + rope + v) * e};
-      }
-      if (st.decode_seqs > 0) {
-        // Decode absorbs kv_b into the query and the output: attention runs on the latent.
-        const double td = st.decode_seqs;
-        add_w("mla_absorb", c,
-              core::OpCost{2.0 * td * h * lora * (nope + v), k.w_mla_kvb + td * h * (nope + v) * e,
-                           td * h * lora * 2.0 * e},
-              2);
-        dims = {h, 1.0, lora + rope, lora, kv_entry_bytes_};
-      }
-      o_in = h * v;
-    }
-    core::OpCost attn;
-    Part attn_decode{}, attn_prefill{};
-    if (st.decode_seqs > 0) {
-      attn = core::attention_cost(dims, st.decode_seqs, 1.0, st.decode_past, k.window, act);
-      schema::KernelShape sh;
-      sh.past = i64(st.decode_past);
-      sh.heads = i64(dims.heads), sh.kv_heads = i64(dims.kv_heads), sh.head_dim = i64(hd);
-      sh.window = i64(k.window);
-      // Between two layers' attention the weights of a whole layer stream through the
-      // caches: the KV cache is read from memory.
-      attn_decode = Part{"attention_decode",
-                         setup_.kv,
-                         sh,
-                         st.decode_seqs,
-                         core::attention_cost(dims, 1.0, 1.0, st.decode_past, k.window, act),
-                         weights_device_bytes_};
-    }
-    if (T_prefill > 0) {
-      const auto pc = core::attention_cost(prefill_dims, st.prefill_seqs, st.prefill_tokens,
-                                           st.prefill_past, k.window, act);
-      attn.flops += pc.flops, attn.bytes_read += pc.bytes_read;
-      attn.bytes_written += pc.bytes_written;
-      schema::KernelShape sh;
-      sh.m = std::max<std::int64_t>(1, i64(st.prefill_tokens));
-      sh.past = i64(st.prefill_past);
-      sh.heads = i64(prefill_dims.heads), sh.kv_heads = i64(prefill_dims.kv_heads);
-      sh.head_dim = i64(prefill_dims.qk_dim), sh.window = i64(k.window);
-      // Prefill attention runs on the fresh f32 q/k/v (the reference decoder, like most CPU
-      // engines, writes the cache in its dtype but attends the new tokens in f32).
-      attn_prefill = Part{"attention_prefill", core::DType::kF32, sh, st.prefill_seqs,
-                          core::attention_cost(prefill_dims, 1.0, st.prefill_tokens,
-                                               st.prefill_past, k.window, act)};
-    }
-    if (at.kind == AttentionKind::kStandard)
-      add("attention", c, attn, st.decode_seqs > 0 && T_prefill > 0 ? 2 : 1,
-          {attn_decode, attn_prefill});
-    else
-      add("attention", c, attn, st.decode_seqs > 0 && T_prefill > 0 ? 2 : 1);
-    add_w("o_proj", c, matmul(T, o_in, d, k.w_o), 1, {mm(T, o_in, d, dt_o_)});
-    const double reduces = a.parallel_block ? 1.0 : 2.0;
-    if (tp > 1)
-      add_comm("tp_allreduce", c * reduces, core::ring_allreduce_bytes_per_rank(T * d * e, tp),
-               core::allreduce_latency_steps(tp));
-    // Engines fuse the residual add into the following norm (vLLM's fused_add_rms_norm,
-    // TensorRT-LLM's fused layernorm): its bytes count, it launches no kernel of its own.
-    add("residual", c, core::elementwise_cost(T * d * reduces, 2, 1, 1, act), 0,
-        {rows_op("add", T, d, reduces, core::elementwise_cost(T * d, 2, 1, 1, act))});
-
-    const bool gated = a.ffn.kind == core::FfnKind::kGated;
-    if (!k.moe) {
-      const double inter = static_cast<double>(a.ffn.intermediate_size) / tp;
-      Part gate = mm(T, d, inter, dt_gate_);
-      if (!gated) gate.calls = 0;
-      add_w("ffn_up_gate", c, matmul(T, d, (gated ? 2.0 : 1.0) * inter, k.w_ffn_in), 1,
-            {gate, mm(T, d, inter, dt_up_)});
-      const bool silu = a.ffn.activation == core::Activation::kSilu;
-      const char* act_op = gated ? (silu ? "swiglu" : "geglu") : (silu ? "silu" : "gelu");
-      add("ffn_act", c, core::elementwise_cost(T * inter, gated ? 2 : 1, 1, 5, act), 1,
-          {rows_op(
-              act_op, T, inter, 1,
-              core::activation_cost(std::max<std::int64_t>(1, i64(T)) * i64(inter), gated, act))});
-      add_w("ffn_down", c, matmul(T, inter, d, k.w_ffn_out), 1, {mm(T, inter, d, dt_down_)});
-    } else {
-      const auto& moe = a.moe;
-      const double E = static_cast<double>(moe.num_experts);
-      const double topk = static_cast<double>(moe.top_k);
-      const double ie = static_cast<double>(moe.expert_intermediate_size);
-      add("moe_router", c, matmul(T, d, E, k.w_router), 1);
-      // Decode reads only the experts the batch touches; prefill (many tokens) nearly all.
-      const double touched = core::expected_distinct_experts(E, topk, T) / E;
-      const double split = ep > 1 ? ep : tp;
-      add_w("moe_experts", c,
-            core::OpCost{2.0 * T * topk * 3.0 * d * ie / split, k.w_experts * touched + T * d * e,
-                         T * d * e},
-            3);
-      if (ep > 1) add_comm("ep_all_to_all", c * 2.0, T * topk * d * e * (ep - 1.0) / ep, ep - 1.0);
-      if (moe.num_shared_experts > 0) {
-        const double is = static_cast<double>(moe.num_shared_experts) * ie / tp;
-        add_w("shared_expert_up_gate", c, matmul(T, d, 2.0 * is, k.w_shared_in), 1);
-        add_w("shared_expert_down", c, matmul(T, is, d, k.w_shared_out), 1);
-      }
-    }
-  }
-  if (a.norm.final_norm)
-    add("final_norm", 1, core::elementwise_cost(seqs * d, 1, 1, 4, act), 1,
-        {rows_op(a.norm.kind == core::NormKind::kRmsNorm ? "rmsnorm" : "layernorm", seqs, d, 1,
-                 core::norm_cost(std::max<std::int64_t>(1, i64(seqs)), i64(d), act))});
-  // Logits for the last position of each sequence only.
-  const double vocab = static_cast<double>(a.vocab_size) / tp;
-  add_w("lm_head", 1, matmul(seqs, d, vocab, w_lm_head_), 1, {mm(seqs, d, vocab, dt_out_)});
-  add("sampling", 1, core::elementwise_cost(seqs * vocab, 1, 0, 5, act), 1,
-      {rows_op("softmax", seqs, vocab, 1,
-               core::softmax_cost(std::max<std::int64_t>(1, i64(seqs)), i64(vocab), act))});
-
   std::size_t best = 0;
   for (std::size_t b = 1; b < by_bound.size(); ++b)
     if (by_bound[b] > by_bound[best]) best = b;
@@ -513,10 +264,8 @@ Performance PerfModel::evaluate(double batch, double prompt_tokens, double outpu
   double kv_seq = 0;
   if (setup_.par.pp == 1) {
     const double ctx = static_cast<double>(context);
-    for (int i = 0; i < n_kinds_; ++i) {
-      const LayerKind& k = kinds_[static_cast<std::size_t>(i)];
+    for (const auto& k : graph_.layer_kinds())
       kv_seq += k.count * (k.window > 0 ? std::min(ctx, k.window) : ctx);
-    }
     kv_seq *= kv_entry_bytes_;
   } else {
     kv_seq = static_cast<double>(kv_bytes_per_device(a, setup_.kv, setup_.par, context));

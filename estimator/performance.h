@@ -1,6 +1,6 @@
 // performance.h — latency and throughput of a model on hardware (docs/cost-model.md#time-
-// model): the op graph of each phase (one entry per op per layer kind, multiplied by the
-// layers of that kind), timed by the datasheet roofline, with tensor, pipeline and expert
+// model): the calls of core's op graph for each phase (core/op_graph.h), timed by the
+// datasheet roofline or looked up in a measured profile, with tensor, pipeline and expert
 // parallelism. A PerfModel is prepared once per (model, hardware, precision, layout) and
 // then evaluated for any batch and lengths without allocating: this is the hot path of
 // sweeps and the serving simulator. Thread-safe after construction.
@@ -14,6 +14,7 @@
 
 #include "core/dtype.h"
 #include "core/op_cost.h"
+#include "core/op_graph.h"
 #include "core/weight_scheme.h"
 #include "estimator/measured_time.h"
 #include "estimator/memory.h"
@@ -120,18 +121,8 @@ class PerfModel {
   double compute_peak_flop_per_s() const { return peak_; }
 
  private:
-  struct LayerKind {
-    double count = 0;  // layers of this kind on the whole pipeline
-    bool moe = false;
-    double window = 0;  // 0 = full attention
-    // Weight bytes per layer on one device, by op.
-    double w_qkv = 0, w_o = 0, w_ffn_in = 0, w_ffn_out = 0, w_router = 0;
-    double w_experts = 0;  // all routed experts of the layer on this device
-    double w_shared_in = 0, w_shared_out = 0;
-    double w_mla_kvb = 0;  // MLA kv_b (decompression / absorption)
-  };
-
-  // Evaluates one phase: tokens new tokens per sequence, past cached tokens.
+  // Times the graph's calls of one step; rows go to the sink, one per run of calls of one
+  // role in one layer kind.
   template <class Sink>
   PhaseResult run_phase(const Step& st, Sink& sink) const;
 
@@ -142,15 +133,7 @@ class PerfModel {
   std::string peak_key_;
   double bandwidth_ = 0;
   double link_bw_ = 0;
-  std::array<LayerKind, 4> kinds_{};
-  int n_kinds_ = 0;
-  double w_embed_row_ = 0;  // bytes per embedding row
-  double w_lm_head_ = 0;    // lm_head bytes on one device
-  // The dtype most layers store each matrix in (measured lookups by dtype).
-  core::DType dt_q_ = core::DType::kF16, dt_k_ = core::DType::kF16, dt_v_ = core::DType::kF16;
-  core::DType dt_o_ = core::DType::kF16, dt_gate_ = core::DType::kF16;
-  core::DType dt_up_ = core::DType::kF16, dt_down_ = core::DType::kF16;
-  core::DType dt_embd_ = core::DType::kF16, dt_out_ = core::DType::kF16;
+  core::OpGraph graph_;        // fused (serving engines) without a profile, unfused with one
   double kv_entry_bytes_ = 0;  // per token per layer per device
   double weights_device_bytes_ = 0;
   double overhead_bytes_ = 0;

@@ -209,42 +209,6 @@ const KernelEntry kTable[] = {
 
 }  // namespace
 
-std::string_view op_name(OpKind op) {
-  switch (op) {
-    case OpKind::kMatmul:
-      return "matmul";
-    case OpKind::kRmsNorm:
-      return "rmsnorm";
-    case OpKind::kLayerNorm:
-      return "layernorm";
-    case OpKind::kRopeInterleaved:
-      return "rope_interleaved";
-    case OpKind::kRopeHalfSplit:
-      return "rope_half_split";
-    case OpKind::kSilu:
-      return "silu";
-    case OpKind::kGelu:
-      return "gelu";
-    case OpKind::kSwiGlu:
-      return "swiglu";
-    case OpKind::kGeGlu:
-      return "geglu";
-    case OpKind::kSoftmax:
-      return "softmax";
-    case OpKind::kAttentionPrefill:
-      return "attention_prefill";
-    case OpKind::kAttentionDecode:
-      return "attention_decode";
-    case OpKind::kAdd:
-      return "add";
-    case OpKind::kEmbedding:
-      return "embedding";
-    case OpKind::kKvAppend:
-      return "kv_append";
-  }
-  return "?";
-}
-
 std::span<const KernelEntry> registry() {
   return kTable;
 }

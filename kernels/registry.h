@@ -11,6 +11,7 @@
 
 #include "core/dtype.h"
 #include "core/op_cost.h"
+#include "core/op_graph.h"
 #include "kernels/cpu/attention.h"
 #include "kernels/cpu/isa.h"
 #include "kernels/cpu/matmul.h"
@@ -20,26 +21,11 @@
 
 namespace llmsizer::kernels {
 
-// Every op with a kernel, with the OpShape fields it reads and its reference twin in
-// kernels/reference/ (x + up for kAdd).
-enum class OpKind : std::uint8_t {
-  kMatmul,            // Y[m x n] = X[m x k] W[n x k]^T (m = 1: decode GEMV); matmul
-  kRmsNorm,           // m rows of k; rmsnorm
-  kLayerNorm,         // m rows of k; layernorm
-  kRopeInterleaved,   // m tokens x heads x head_dim, in place; rope
-  kRopeHalfSplit,     // as above; rope
-  kSilu,              // m x k elements; activation
-  kGelu,              // m x k elements; activation
-  kSwiGlu,            // silu(gate) * up, m x k elements; gated
-  kGeGlu,             // gelu(gate) * up, m x k elements; gated
-  kSoftmax,           // m rows of k; softmax
-  kAttentionPrefill,  // m new tokens after `past`, heads, kv_heads, head_dim, window; attention
-  kAttentionDecode,   // one token over past + 1 cached in `dtype`; attention
-  kAdd,               // residual add, m x k elements
-  kEmbedding,         // m ids into a table of n rows x k in `dtype`; dequantize
-  kKvAppend,          // m tokens x kv_heads x head_dim into a `dtype` cache; quantize
-};
-std::string_view op_name(OpKind op);
+// The op vocabulary is core's (core/op_graph.h): the kinds with a kernel are its first
+// core::kKernelOpKindCount entries, each with its reference twin in kernels/reference/
+// (x + up for kAdd).
+using core::OpKind;
+using core::OpShape;
 
 // How a matmul treats its f32 activations before multiplying (part of the op's definition;
 // the reference applies the same reference::quantize_act_* first).
@@ -47,18 +33,6 @@ enum class ActQuant : std::uint8_t {
   kNone,
   kQ8Block32,   // reference::quantize_act_q8 (q8_0 and q4_0 weights)
   kQ8Block256,  // reference::quantize_act_q8k (q4_k weights)
-};
-
-// Problem size of one call; which fields matter is listed per OpKind above.
-struct OpShape {
-  std::int64_t m = 1;
-  std::int64_t k = 1;
-  std::int64_t n = 1;
-  std::int64_t past = 0;  // attention: cached positions before the new tokens
-  std::int64_t heads = 1;
-  std::int64_t kv_heads = 1;
-  std::int64_t head_dim = 1;
-  std::int64_t window = 0;  // attention: sliding window, 0 = none
 };
 
 using MatmulKernelFn = void (*)(const cpu::MatmulArgs&, cpu::ThreadPool&, cpu::Workspace&);

@@ -1,11 +1,10 @@
 // shape_cost.h — the FLOP and byte counts of each registry op for an OpShape, computed by
-// core/op_cost.h and core/transformer_ops.h (activations f32 unless a template says
-// otherwise). Shared by the CPU registry (registry.cc) and the CUDA one (cuda/registry_cuda.cc)
-// so a measured efficiency means the same thing on both.
+// core/op_cost.h (activations f32 unless a template says otherwise). Shared by the CPU registry
+// (registry.cc) and the CUDA one (cuda/registry_cuda.cc) so a measured efficiency means the same
+// thing on both.
 #pragma once
 
 #include "core/op_cost.h"
-#include "core/transformer_ops.h"
 #include "kernels/registry.h"
 
 namespace llmsizer::kernels {
@@ -15,19 +14,20 @@ core::OpCost matmul_cost_of(const OpShape& s) {
   return core::matmul_cost(s.m, s.k, s.n, W, Act);
 }
 inline core::OpCost norm_cost_of(const OpShape& s) {
-  return core::norm_cost(s.m, s.k, core::DType::kF32);
+  return core::norm_cost(static_cast<double>(s.m), static_cast<double>(s.k), core::DType::kF32);
 }
 inline core::OpCost rope_cost_of(const OpShape& s) {
-  return core::rope_cost(s.m, s.heads, s.head_dim, core::DType::kF32);
+  return core::rope_cost(static_cast<double>(s.m), static_cast<double>(s.heads),
+                         static_cast<double>(s.head_dim), core::DType::kF32);
 }
 inline core::OpCost activation_cost_of(const OpShape& s) {
-  return core::activation_cost(s.m * s.k, false, core::DType::kF32);
+  return core::activation_cost(static_cast<double>(s.m * s.k), false, core::DType::kF32);
 }
 inline core::OpCost gated_cost_of(const OpShape& s) {
-  return core::activation_cost(s.m * s.k, true, core::DType::kF32);
+  return core::activation_cost(static_cast<double>(s.m * s.k), true, core::DType::kF32);
 }
 inline core::OpCost softmax_cost_of(const OpShape& s) {
-  return core::softmax_cost(s.m, s.k, core::DType::kF32);
+  return core::softmax_cost(static_cast<double>(s.m), static_cast<double>(s.k), core::DType::kF32);
 }
 template <core::DType KV>
 core::OpCost attention_cost_of(const OpShape& s) {
@@ -53,7 +53,8 @@ core::OpCost embedding_cost_of(const OpShape& s) {
 }
 template <core::DType KV>
 core::OpCost kv_append_cost_of(const OpShape& s) {
-  return core::kv_append_cost(s.m, s.kv_heads, s.head_dim, KV, core::DType::kF32);
+  return core::kv_append_cost(static_cast<double>(s.m), static_cast<double>(s.kv_heads), s.head_dim,
+                              KV, core::DType::kF32);
 }
 
 }  // namespace llmsizer::kernels

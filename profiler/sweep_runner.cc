@@ -237,9 +237,9 @@ Call make_call(const SweepPoint& p, const MatmulOperand& mm, const KvOperand& kv
       const auto fn = std::get<kernels::SoftmaxKernelFn>(e->fn);
       return [&, fn, rows = s.m, n = s.k](std::int64_t) { fn({buf.a, buf.b, rows, n}, pool, ws); };
     }
-    case OpKind::kEmbedding:
-    case OpKind::kKvAppend:
-      break;  // not swept (derive_sweep never asks)
+    default:
+      break;  // not swept (embedding, kv_append: derive_sweep never asks; graph-only kinds
+              // have no registry entry)
   }
   return {};
 }
@@ -427,11 +427,12 @@ SweepRun run_sweep(const std::vector<SweepPoint>& points, const SweepSettings& s
     if (cancelled()) break;
     if (times.empty()) continue;
     schema::KernelPoint k;
-    k.op = std::string(kernels::op_name(p.kernel->op));
+    k.op = p.kernel->op;
     k.kernel = p.kernel->name;
     k.dtype = std::string(core::name(p.kernel->dtype));
-    k.shape = {p.shape.m,     p.shape.k,        p.shape.n,        p.shape.past,
-               p.shape.heads, p.shape.kv_heads, p.shape.head_dim, p.shape.window};
+    k.shape = p.shape;
+    k.condition =
+        p.streamed ? schema::TimingCondition::kStreamed : schema::TimingCondition::kCached;
     k.threads = p.threads;
     k.seconds = median(times);
     k.flop = p.cost.flops;
@@ -447,10 +448,10 @@ SweepRun run_sweep(const std::vector<SweepPoint>& points, const SweepSettings& s
   std::sort(run.points.begin(), run.points.end(), [](const auto& a, const auto& b) {
     const auto& x = a.shape;
     const auto& y = b.shape;
-    return std::tie(a.op, a.dtype, a.threads, x.m, x.k, x.n, x.past, x.heads, x.kv_heads,
-                    x.head_dim, x.window) < std::tie(b.op, b.dtype, b.threads, y.m, y.k, y.n,
-                                                     y.past, y.heads, y.kv_heads, y.head_dim,
-                                                     y.window);
+    const auto an = core::op_name(a.op), bn = core::op_name(b.op);
+    return std::tie(an, a.dtype, a.threads, x.m, x.k, x.n, x.past, x.heads, x.kv_heads, x.head_dim,
+                    x.window) < std::tie(bn, b.dtype, b.threads, y.m, y.k, y.n, y.past, y.heads,
+                                         y.kv_heads, y.head_dim, y.window);
   });
   while (!pools.empty()) pools.pop_back();
   return run;

@@ -39,15 +39,11 @@ DType matmul_read_dtype(DType dt) {
   return dt == DType::kF16 || dt == DType::kBF16 ? DType::kF32 : dt;
 }
 
-bool is_streamed_op(std::string_view op) {
-  return op == "matmul" || op == "attention_decode";
-}
-
 // Matmuls over block-quantized weights multiply with int8 dot products (activations are
 // quantized to 8 bits first): their compute roof is the int8 peak, not the FP32 one.
-bool integer_path(const std::string& op, const std::string& dtype) {
+bool integer_path(OpKind op, const std::string& dtype) {
   const auto dt = core::parse_dtype(dtype);
-  return op == "matmul" && dt && core::is_block_quantized(*dt);
+  return op == OpKind::kMatmul && dt && core::is_block_quantized(*dt);
 }
 
 // Points that share an operand (weights, KV cache) share its preparation.
@@ -122,7 +118,7 @@ SweepPlan derive_sweep(const std::vector<SweepModel>& models, const SweepSetting
   auto add = [&](OpKind op, DType dt, const OpShape& shape, bool streamed, int tier) {
     const auto* e = kernels::best_kernel(op, dt);
     if (!e) {
-      note(fmt::format("no {} kernel for {} on this host", kernels::op_name(op), core::name(dt)));
+      note(fmt::format("no {} kernel for {} on this host", core::op_name(op), core::name(dt)));
       return;
     }
     for (int t : threads) {
@@ -328,8 +324,7 @@ double predict_call_seconds(const SweepPoint& p, const Roofline& r) {
   double bytes = p.cost.bytes();
   if (p.kernel->op == OpKind::kMatmul && matmul_read_dtype(p.kernel->dtype) != p.kernel->dtype)
     bytes *= 2;  // f16/bf16 weights are read as their f32 copy
-  const double peak = integer_path(std::string(kernels::op_name(p.kernel->op)),
-                                   std::string(core::name(p.kernel->dtype)))
+  const double peak = integer_path(p.kernel->op, std::string(core::name(p.kernel->dtype)))
                           ? r.int8_per_s(p.threads) / 2  // int8 kernels reach ~half of it
                           : r.flop_per_s(p.threads);
   const double bw =
@@ -416,12 +411,14 @@ std::vector<EfficiencyRow> summarize_efficiency(const schema::HardwareProfile& p
     const int t = static_cast<int>(k.threads);
     const bool int8 = integer_path(k.op, k.dtype);
     const double peak = int8 ? r.int8_per_s(t) : r.flop_per_s(t);
-    const double bw =
-        r.bytes_per_s(t, is_streamed_op(k.op) ? 0 : static_cast<std::uint64_t>(k.bytes));
+    const double bw = r.bytes_per_s(t, k.condition == schema::TimingCondition::kStreamed
+                                           ? 0
+                                           : static_cast<std::uint64_t>(k.bytes));
     if (peak <= 0 || bw <= 0) continue;
     const bool compute = k.flop / peak >= k.bytes / bw;
     const double eff = compute ? k.flop_per_s() / peak : k.bytes_per_s() / bw;
-    groups[{k.op, k.dtype, k.threads, compute ? (int8 ? "int8 peak" : "fp32 peak") : "triad"}]
+    groups[{std::string(core::op_name(k.op)), k.dtype, k.threads,
+            compute ? (int8 ? "int8 peak" : "fp32 peak") : "triad"}]
         .push_back(eff);
   }
   std::vector<EfficiencyRow> rows;

@@ -65,7 +65,7 @@ void read_list(Reader& r, std::string_view key, Need need, F f) {
 // One flow map per kernel point: the identity, then only the shape fields that differ from
 // their defaults (so a matmul row shows m, k, n and an attention row its heads and past).
 std::string kernel_row(const KernelPoint& k) {
-  const KernelShape d;
+  const core::OpShape d;
   std::string shape;
   auto dim = [&](const char* name, std::int64_t v, std::int64_t def) {
     if (v != def) shape += fmt::format("{}: {}, ", name, v);
@@ -79,32 +79,28 @@ std::string kernel_row(const KernelPoint& k) {
   dim("head_dim", k.shape.head_dim, d.head_dim);
   dim("window", k.shape.window, d.window);
   return fmt::format(
-      "  - {{op: {}, kernel: {}, dtype: {}, {}threads: {}, seconds: {}, flop: {}, bytes: {}, "
-      "cv: {}, reps: {}, noisy: {}}}\n",
-      k.op, k.kernel, k.dtype, shape, k.threads, format_number(k.seconds), format_number(k.flop),
-      format_number(k.bytes), format_number(k.cv), k.reps, k.noisy ? "true" : "false");
+      "  - {{op: {}, kernel: {}, dtype: {}, {}condition: {}, threads: {}, seconds: {}, flop: {}, "
+      "bytes: {}, cv: {}, reps: {}, noisy: {}}}\n",
+      core::op_name(k.op), k.kernel, k.dtype, shape, to_string(k.condition), k.threads,
+      format_number(k.seconds), format_number(k.flop), format_number(k.bytes), format_number(k.cv),
+      k.reps, k.noisy ? "true" : "false");
 }
 
-// The ops a kernel point may name (kernels::op_name; schema cannot link kernels).
-const std::vector<std::string> kKernelOps = {"matmul",
-                                             "rmsnorm",
-                                             "layernorm",
-                                             "rope_interleaved",
-                                             "rope_half_split",
-                                             "silu",
-                                             "gelu",
-                                             "swiglu",
-                                             "geglu",
-                                             "softmax",
-                                             "add",
-                                             "embedding",
-                                             "attention_prefill",
-                                             "attention_decode",
-                                             "kv_append"};
+const std::vector<std::pair<std::string, TimingCondition>>& condition_names() {
+  static const std::vector<std::pair<std::string, TimingCondition>> kNames = {
+      {"streamed", TimingCondition::kStreamed}, {"cached", TimingCondition::kCached}};
+  return kNames;
+}
 
 constexpr std::int64_t kMaxDim = std::int64_t{1} << 40;
 
 }  // namespace
+
+const char* to_string(TimingCondition c) {
+  for (const auto& [n, v] : condition_names())
+    if (v == c) return n.c_str();
+  return "?";
+}
 
 const char* to_string(BandwidthKind k) {
   for (const auto& [n, v] : kind_names())
@@ -180,6 +176,17 @@ std::optional<HardwareProfile> parse_hardware_profile_yaml(std::string_view text
   Reader r(*root, "", &ctx);
   if (!r.valid()) return std::nullopt;
   HardwareProfile p;
+  const YAML::Node& doc = *root;
+  if (doc.IsMap() && doc["schema_version"] && doc["schema_version"].IsScalar() &&
+      doc["schema_version"].Scalar() == "1") {
+    // Version 1 did not record how each kernel point was timed; guessing it here would
+    // hide the guess from every estimate that uses the file.
+    r.error("schema_version",
+            "hardware-profile schema_version 1 does not record the condition each kernel point "
+            "was timed under; re-run `llmsizer profile`, or migrate the file with "
+            "scripts/migrate-profile-v1.sh (docs/schema/hardware-profile.md#version-1)");
+    return std::nullopt;
+  }
   impl::read_header(r, "hardware-profile", kHardwareProfileSchemaVersion, p.id);
   r.get_enum("device", p.device, Need::kOptional, device_names());
   if (auto c = r.child("context", Need::kRequired)) {
@@ -238,10 +245,16 @@ std::optional<HardwareProfile> parse_hardware_profile_yaml(std::string_view text
   });
   read_list(r, "kernels", Need::kOptional, [&](Reader& e) {
     KernelPoint k;
-    if (e.get("op", k.op, Need::kRequired) &&
-        std::find(kKernelOps.begin(), kKernelOps.end(), k.op) == kKernelOps.end())
-      e.error("op", fmt::format("unknown op '{}'{}", k.op,
-                                core::did_you_mean(k.op, {kKernelOps.begin(), kKernelOps.end()})));
+    std::string op;
+    if (e.get("op", op, Need::kRequired)) {
+      if (const auto kind = core::parse_op_kind(op)) {
+        k.op = *kind;
+      } else {
+        const auto names = core::op_kind_names();
+        e.error("op", fmt::format("unknown op '{}'{}", op,
+                                  core::did_you_mean(op, {names.begin(), names.end()})));
+      }
+    }
     e.get("kernel", k.kernel, Need::kRequired);
     if (e.get("dtype", k.dtype, Need::kRequired) && !core::parse_dtype(k.dtype))
       e.error("dtype", fmt::format("unknown dtype '{}'", k.dtype));
@@ -253,6 +266,7 @@ std::optional<HardwareProfile> parse_hardware_profile_yaml(std::string_view text
     e.get("kv_heads", k.shape.kv_heads, Need::kOptional, 1, 1 << 20);
     e.get("head_dim", k.shape.head_dim, Need::kOptional, 1, 1 << 20);
     e.get("window", k.shape.window, Need::kOptional, 0, kMaxDim);
+    e.get_enum("condition", k.condition, Need::kRequired, condition_names());
     e.get("threads", k.threads, Need::kRequired, 1, 1 << 22);
     e.get("seconds", k.seconds, Need::kRequired, 1e-12, 1e6);
     e.get("flop", k.flop, Need::kRequired, 0.0, 1e21);

@@ -11,10 +11,14 @@
 #include <vector>
 
 #include "core/diagnostics.h"
+#include "core/op_graph.h"
 
 namespace llmsizer::schema {
 
-inline constexpr std::int64_t kHardwareProfileSchemaVersion = 1;
+// 2: every kernel point records the condition it was timed under (`condition:`). Version 1
+// files are refused with a message that says how to migrate them
+// (docs/schema/hardware-profile.md#version-1).
+inline constexpr std::int64_t kHardwareProfileSchemaVersion = 2;
 
 struct ProfileContext {
   std::string host;
@@ -70,31 +74,27 @@ struct BandwidthPoint {
   bool noisy = false;  // cv stayed above the target when the cap was reached
 };
 
-// One measured kernel call: the op (kernels::op_name: matmul, attention_decode,
-// attention_prefill, rmsnorm, layernorm, rope_half_split, rope_interleaved, silu, gelu,
-// swiglu, geglu, softmax, add, embedding, kv_append), the registry entry that ran it, the
-// dtype (matmul: weights; attention and kv_append: the KV cache; embedding: the table;
-// others: f32), the shape (the fields of kernels::OpShape that the op reads; the others keep
-// their defaults), and the median time over repetitions. `flop` and `bytes` are the op's
-// counts from core/op_cost.h (the same formulas the estimator uses), so flop_per_s and
-// bytes_per_s are directly comparable with the estimator's roofline.
-struct KernelShape {
-  std::int64_t m = 1;         // rows / tokens
-  std::int64_t k = 1;         // reduction (matmul), row length (norms, elementwise)
-  std::int64_t n = 1;         // output features (matmul), table rows (embedding)
-  std::int64_t past = 0;      // attention: cached positions before the new tokens
-  std::int64_t heads = 1;     // attention, RoPE
-  std::int64_t kv_heads = 1;  // attention, KV append
-  std::int64_t head_dim = 1;  // attention, RoPE, KV append
-  std::int64_t window = 0;    // attention: sliding window, 0 = none
-  bool operator==(const KernelShape&) const = default;
-};
+// One measured kernel call: the op (core::OpKind, written by its core::op_name), the
+// registry entry that ran it, the dtype (matmul: weights; attention and kv_append: the KV
+// cache; embedding: the table; others: f32), the shape (the fields of core::OpShape that the
+// op reads; the others keep their defaults), the condition it was timed under, and the
+// median time over repetitions. `flop` and `bytes` are the op's counts from core/op_cost.h
+// (the same formulas the estimator uses), so flop_per_s and bytes_per_s are directly
+// comparable with the estimator's roofline.
+//
+// The condition: kStreamed = the operand (weights, KV cache) came from memory on every call
+// (the profiler rotated through copies totalling at least 8 x the last-level cache, as a
+// model bigger than the cache streams its weights); kCached = the call's own working set,
+// warm in the caches (it ran back to back on the same buffers).
+enum class TimingCondition { kStreamed, kCached };
+const char* to_string(TimingCondition c);
 
 struct KernelPoint {
-  std::string op;
+  core::OpKind op = core::OpKind::kMatmul;
   std::string kernel;  // registry entry name, e.g. matmul_q4_0_avx2
   std::string dtype;   // core::dtype name, e.g. q4_0, f16, f32
-  KernelShape shape;
+  core::OpShape shape;
+  TimingCondition condition = TimingCondition::kCached;
   std::int64_t threads = 1;
   double seconds = 0;  // median wall time of one call
   double flop = 0;     // core/op_cost.h counts for this shape

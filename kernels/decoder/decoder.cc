@@ -18,7 +18,6 @@
 
 #include "core/check.h"
 #include "core/op_cost.h"
-#include "core/transformer_ops.h"
 #include "core/units.h"
 #include "kernels/decoder/weights.h"
 #include "kernels/registry.h"
@@ -88,11 +87,19 @@ double process_cpu_seconds() {
 
 }  // namespace
 
+core::OpRole decoder_op_role(DecoderOp op) {
+  using core::OpRole;
+  static constexpr OpRole kRoles[] = {OpRole::kEmbedding, OpRole::kNorms,  OpRole::kQkvProj,
+                                      OpRole::kBias,      OpRole::kRope,   OpRole::kKvAppend,
+                                      OpRole::kAttention, OpRole::kOProj,  OpRole::kResidual,
+                                      OpRole::kFfnUpGate, OpRole::kFfnAct, OpRole::kFfnDown,
+                                      OpRole::kFinalNorm, OpRole::kLmHead};
+  static_assert(std::size(kRoles) == kDecoderOpCount, "one role per DecoderOp");
+  return kRoles[static_cast<std::size_t>(op)];
+}
+
 std::string_view decoder_op_name(DecoderOp op) {
-  static constexpr std::string_view kNames[kDecoderOpCount] = {
-      "embedding", "norm",     "qkv_proj",    "bias",       "rope",     "kv_append", "attention",
-      "attn_out",  "residual", "ffn_up_gate", "activation", "ffn_down", "lm_head"};
-  return kNames[static_cast<std::size_t>(op)];
+  return core::op_role_name(decoder_op_role(op));
 }
 
 double PhaseStats::flops() const {
@@ -582,10 +589,12 @@ void Decoder::forward(std::span<const std::int32_t> tokens, std::int64_t n, std:
   for (std::int64_t b = 0; b < B; ++b)
     for (std::int64_t t = 0; t < n; ++t) m.pos[sz(b * n + t)] = static_cast<std::int32_t>(past + t);
 
-  auto timed = [&](DecoderOp op, const core::OpCost& cost, auto&& fn) {
+  auto timed = [&](DecoderOp op, OpKind kind, const core::OpCost& cost, auto&& fn) {
     const auto t0 = Clock::now();
     fn();
     auto& o = st->ops[static_cast<std::size_t>(op)];
+    o.kind = kind;
+    if (o.order < 0) o.order = st->ops_seen++;
     o.seconds += std::chrono::duration<double>(Clock::now() - t0).count();
     o.flops += cost.flops;
     o.bytes += cost.bytes();
@@ -600,14 +609,14 @@ void Decoder::forward(std::span<const std::int32_t> tokens, std::int64_t n, std:
   };
   auto matmul = [&](DecoderOp op, const std::vector<float>& x, const cpu::MatmulWeights* w,
                     std::vector<float>& y, std::int64_t mrows) {
-    timed(op, core::matmul_cost(mrows, w->k(), w->n(), cfg_.weights, act), [&] {
+    timed(op, OpKind::kMatmul, core::matmul_cost(mrows, w->k(), w->n(), cfg_.weights, act), [&] {
       m.matmul({cspan(x, mrows * w->k()), w, span(y, mrows * w->n()), mrows}, m.pool, m.ws);
     });
   };
   auto bias = [&](std::vector<float>& y, std::span<const float> bv, std::int64_t width) {
     if (bv.empty()) return;
-    timed(DecoderOp::kBias, core::elementwise_cost(static_cast<double>(rows * width), 2, 1, 1, act),
-          [&] {
+    timed(DecoderOp::kBias, OpKind::kBiasAdd,
+          core::elementwise_cost(static_cast<double>(rows * width), 2, 1, 1, act), [&] {
             // A broadcast add (no registry op): one dispatch over the rows, the inner loop
             // left to the compiler's vectorizer.
             float* base = y.data();
@@ -622,11 +631,12 @@ void Decoder::forward(std::span<const std::int32_t> tokens, std::int64_t n, std:
   };
   auto residual = [&] {
     timed(
-        DecoderOp::kResidual, core::elementwise_cost(static_cast<double>(rows * d), 2, 1, 1, act),
-        [&] {
+        DecoderOp::kResidual, OpKind::kAdd,
+        core::elementwise_cost(static_cast<double>(rows * d), 2, 1, 1, act), [&] {
           m.add({cspan(m.x, rows * d), cspan(m.tmp, rows * d), span(m.x, rows * d)}, m.pool, m.ws);
         });
   };
+  const double drows = static_cast<double>(rows), dd = static_cast<double>(d);
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   core::AttentionDims dims;
   dims.heads = static_cast<double>(H);
@@ -635,7 +645,7 @@ void Decoder::forward(std::span<const std::int32_t> tokens, std::int64_t n, std:
   dims.kv_entry_bytes =
       static_cast<double>(core::kv_bytes_per_token_layer(a, n > 1 ? act : cfg_.kv));
 
-  timed(DecoderOp::kEmbedding,
+  timed(DecoderOp::kEmbedding, OpKind::kEmbedding,
         core::embedding_cost(static_cast<double>(rows), static_cast<double>(d),
                              static_cast<double>(core::tensor_bytes(cfg_.weights, 1, sz(d))), act),
         [&] {
@@ -646,7 +656,7 @@ void Decoder::forward(std::span<const std::int32_t> tokens, std::int64_t n, std:
   const std::int64_t layers = std::min(max_layers, a.num_layers);
   for (std::int64_t l = 0; l < layers; ++l) {
     const auto& L = m.layers[sz(l)];
-    timed(DecoderOp::kNorm, core::norm_cost(rows, d, act), [&] {
+    timed(DecoderOp::kNorm, OpKind::kRmsNorm, core::norm_cost(drows, dd, act), [&] {
       m.rmsnorm(
           {cspan(m.x, rows * d), L.attn_norm, {}, span(m.xn, rows * d), rows, d, cfg_.norm_eps},
           m.pool, m.ws);
@@ -658,10 +668,11 @@ void Decoder::forward(std::span<const std::int32_t> tokens, std::int64_t n, std:
     bias(m.k, L.bk, kvd);
     bias(m.v, L.bv, kvd);
     const std::span<const std::int32_t> pos(m.pos.data(), sz(rows));
-    timed(DecoderOp::kRope, core::rope_cost(rows, H + KV, hd, act), [&] {
-      m.rope({span(m.q, rows * qd), pos, rows, H, hd, cfg_.rope_base}, m.pool, m.ws);
-      m.rope({span(m.k, rows * kvd), pos, rows, KV, hd, cfg_.rope_base}, m.pool, m.ws);
-    });
+    timed(DecoderOp::kRope, OpKind::kRopeHalfSplit,
+          core::rope_cost(drows, static_cast<double>(H + KV), static_cast<double>(hd), act), [&] {
+            m.rope({span(m.q, rows * qd), pos, rows, H, hd, cfg_.rope_base}, m.pool, m.ws);
+            m.rope({span(m.k, rows * kvd), pos, rows, KV, hd, cfg_.rope_base}, m.pool, m.ws);
+          });
     std::byte* layer_kv = m.kv.data() + static_cast<std::uint64_t>(l) * 2 * sz(B) * m.kv_seq_bytes;
     auto kcache = [&](std::int64_t b) {
       return std::span<std::byte>(layer_kv + static_cast<std::uint64_t>(b) * m.kv_seq_bytes,
@@ -671,19 +682,20 @@ void Decoder::forward(std::span<const std::int32_t> tokens, std::int64_t n, std:
       return std::span<std::byte>(layer_kv + static_cast<std::uint64_t>(B + b) * m.kv_seq_bytes,
                                   m.kv_seq_bytes);
     };
-    timed(DecoderOp::kKvAppend, core::kv_append_cost(rows, KV, hd, cfg_.kv, act), [&] {
-      for (std::int64_t b = 0; b < B; ++b) {
-        m.kv_append({cspan(m.k, rows * kvd).subspan(sz(b * n * kvd), sz(n * kvd)), cfg_.kv,
-                     kcache(b), cfg_.max_tokens, past, n, KV, hd},
-                    m.pool, m.ws);
-        m.kv_append({cspan(m.v, rows * kvd).subspan(sz(b * n * kvd), sz(n * kvd)), cfg_.kv,
-                     vcache(b), cfg_.max_tokens, past, n, KV, hd},
-                    m.pool, m.ws);
-      }
-    });
+    timed(DecoderOp::kKvAppend, OpKind::kKvAppend,
+          core::kv_append_cost(drows, static_cast<double>(KV), hd, cfg_.kv, act), [&] {
+            for (std::int64_t b = 0; b < B; ++b) {
+              m.kv_append({cspan(m.k, rows * kvd).subspan(sz(b * n * kvd), sz(n * kvd)), cfg_.kv,
+                           kcache(b), cfg_.max_tokens, past, n, KV, hd},
+                          m.pool, m.ws);
+              m.kv_append({cspan(m.v, rows * kvd).subspan(sz(b * n * kvd), sz(n * kvd)), cfg_.kv,
+                           vcache(b), cfg_.max_tokens, past, n, KV, hd},
+                          m.pool, m.ws);
+            }
+          });
     const std::int64_t window = L.sliding ? at.sliding_window : 0;
     timed(
-        DecoderOp::kAttention,
+        DecoderOp::kAttention, n > 1 ? OpKind::kAttentionPrefill : OpKind::kAttentionDecode,
         core::attention_cost(dims, static_cast<double>(B), static_cast<double>(n),
                              static_cast<double>(past), static_cast<double>(window), act),
         [&] {
@@ -717,35 +729,39 @@ void Decoder::forward(std::span<const std::int32_t> tokens, std::int64_t n, std:
     matmul(DecoderOp::kAttnOut, m.att, L.wo, m.tmp, rows);
     bias(m.tmp, L.bo, d);
     residual();
-    timed(DecoderOp::kNorm, core::norm_cost(rows, d, act), [&] {
+    timed(DecoderOp::kNorm, OpKind::kRmsNorm, core::norm_cost(drows, dd, act), [&] {
       m.rmsnorm(
           {cspan(m.x, rows * d), L.ffn_norm, {}, span(m.xn, rows * d), rows, d, cfg_.norm_eps},
           m.pool, m.ws);
     });
     matmul(DecoderOp::kFfnUpGate, m.xn, L.wgate, m.gate, rows);
     matmul(DecoderOp::kFfnUpGate, m.xn, L.wup, m.up, rows);
-    timed(DecoderOp::kActivation, core::activation_cost(rows * f, true, act), [&] {
-      m.gated({cspan(m.gate, rows * f), cspan(m.up, rows * f), span(m.gate, rows * f)}, m.pool,
-              m.ws);
-    });
+    timed(DecoderOp::kActivation,
+          a.ffn.activation == core::Activation::kSilu ? OpKind::kSwiGlu : OpKind::kGeGlu,
+          core::activation_cost(static_cast<double>(rows * f), true, act), [&] {
+            m.gated({cspan(m.gate, rows * f), cspan(m.up, rows * f), span(m.gate, rows * f)},
+                    m.pool, m.ws);
+          });
     matmul(DecoderOp::kFfnDown, m.gate, L.wdown, m.tmp, rows);
     residual();
   }
 
   // Final norm of each sequence's last token, then the logits.
-  timed(DecoderOp::kNorm, core::norm_cost(B, d, act), [&] {
-    for (std::int64_t b = 0; b < B; ++b) {
-      const auto src = cspan(m.x, rows * d).subspan(sz((b * n + n - 1) * d), sz(d));
-      const auto dst = span(m.last, B * d).subspan(sz(b * d), sz(d));
-      if (m.out_norm.empty())
-        std::copy(src.begin(), src.end(), dst.begin());
-      else
-        m.rmsnorm({src, m.out_norm, {}, dst, 1, d, cfg_.norm_eps}, m.pool, m.ws);
-    }
-  });
-  timed(DecoderOp::kLmHead, core::matmul_cost(B, d, a.vocab_size, cfg_.weights, act), [&] {
-    m.matmul({cspan(m.last, B * d), m.lm_head, logits, B}, m.pool, m.ws);
-  });
+  timed(DecoderOp::kFinalNorm, OpKind::kRmsNorm, core::norm_cost(static_cast<double>(B), dd, act),
+        [&] {
+          for (std::int64_t b = 0; b < B; ++b) {
+            const auto src = cspan(m.x, rows * d).subspan(sz((b * n + n - 1) * d), sz(d));
+            const auto dst = span(m.last, B * d).subspan(sz(b * d), sz(d));
+            if (m.out_norm.empty())
+              std::copy(src.begin(), src.end(), dst.begin());
+            else
+              m.rmsnorm({src, m.out_norm, {}, dst, 1, d, cfg_.norm_eps}, m.pool, m.ws);
+          }
+        });
+  timed(DecoderOp::kLmHead, OpKind::kMatmul,
+        core::matmul_cost(B, d, a.vocab_size, cfg_.weights, act), [&] {
+          m.matmul({cspan(m.last, B * d), m.lm_head, logits, B}, m.pool, m.ws);
+        });
 }
 
 DecoderRun run_decoder(Decoder& d, std::int64_t prompt, std::int64_t output, std::uint64_t seed) {

@@ -2,7 +2,8 @@
 // half-split RoPE, Mistral sliding window, Qwen2 q/k/v biases) built from a core::ModelArch
 // with random weights from a seed, run on the registry's fastest CPU kernels. It prefills P
 // tokens for B sequences, then decodes one token per sequence per step over its KV cache,
-// timing each phase and each op class; costs per op come from core/ (op_cost.h).
+// timing each phase and each op of core's graph (core/op_graph.h); costs per op come from
+// core/op_cost.h.
 #pragma once
 
 #include <array>
@@ -17,14 +18,16 @@
 
 #include "core/dtype.h"
 #include "core/model_arch.h"
+#include "core/op_graph.h"
 #include "kernels/cpu/matmul.h"
 
 namespace llmsizer::kernels {
 
-// The op classes the decoder times separately (one accumulator each per phase).
+// The ops the decoder times separately (one accumulator each per phase), each one of
+// core's graph roles (core/op_graph.h), in the order a forward pass first runs them.
 enum class DecoderOp : std::uint8_t {
   kEmbedding,   // token-embedding gather
-  kNorm,        // RMSNorm (both per-layer norms and the final norm)
+  kNorm,        // RMSNorm: the per-layer norms
   kQkv,         // the q, k and v projections (matmul)
   kBias,        // q/k/v and output-projection biases (Qwen2)
   kRope,        // rotary embedding of q and k
@@ -35,10 +38,12 @@ enum class DecoderOp : std::uint8_t {
   kFfnUpGate,   // gate and up projections (matmul)
   kActivation,  // SwiGLU / GeGLU
   kFfnDown,     // down projection (matmul)
+  kFinalNorm,   // the final norm of each sequence's last token
   kLmHead,      // logits of each sequence's last token (matmul)
 };
-inline constexpr std::size_t kDecoderOpCount = 13;
-std::string_view decoder_op_name(DecoderOp op);
+inline constexpr std::size_t kDecoderOpCount = 14;
+core::OpRole decoder_op_role(DecoderOp op);
+std::string_view decoder_op_name(DecoderOp op);  // core::op_role_name of its role
 
 struct DecoderConfig {
   core::DType weights = core::DType::kQ4_0;  // f32, f16, q8_0, q4_0 or q4_k (2-D tensors)
@@ -84,6 +89,8 @@ std::uint64_t available_memory_bytes();
 
 // Time, work and calls of one op class in one phase. flops/bytes: core/ op costs.
 struct OpStats {
+  core::OpKind kind = core::OpKind::kMatmul;  // the kernel op it ran (the last one)
+  std::int64_t order = -1;  // its first call's position among the phase's ops (-1: none)
   double seconds = 0;
   double flops = 0;
   double bytes = 0;  // read + written
@@ -91,12 +98,13 @@ struct OpStats {
   std::int64_t calls = 0;
 };
 struct PhaseStats {
-  double seconds = 0;       // wall time of the phase's forward passes
-  double cpu_seconds = 0;   // process CPU time over the same passes (all threads; spinning
-                            // waits count): on a busy host, seconds >> cpu_seconds / threads
-                            // says the run was starved
-  std::int64_t tokens = 0;  // tokens processed (all sequences)
-  std::int64_t passes = 0;  // forward passes (1 per prefill, 1 per decode step)
+  double seconds = 0;         // wall time of the phase's forward passes
+  double cpu_seconds = 0;     // process CPU time over the same passes (all threads; spinning
+                              // waits count): on a busy host, seconds >> cpu_seconds / threads
+                              // says the run was starved
+  std::int64_t tokens = 0;    // tokens processed (all sequences)
+  std::int64_t passes = 0;    // forward passes (1 per prefill, 1 per decode step)
+  std::int64_t ops_seen = 0;  // ops with at least one call (the next OpStats::order)
   std::array<OpStats, kDecoderOpCount> ops{};
   double flops() const;
   double bytes() const;

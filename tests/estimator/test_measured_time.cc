@@ -7,7 +7,8 @@
 #include <cmath>
 #include <map>
 
-#include "core/transformer_ops.h"
+#include "core/op_cost.h"
+#include "core/op_graph.h"
 #include "estimator/estimate.h"
 #include "estimator/measured_time.h"
 #include "estimator/performance.h"
@@ -36,11 +37,16 @@ schema::HardwareProfile base_profile() {
   return p;
 }
 
-schema::KernelPoint row(const char* op, const char* dtype, schema::KernelShape sh, double seconds,
+// A table row timed as the profiler times it for a model bigger than the caches: matmul
+// weights and the decode KV cache streamed, the other ops cache-hot.
+schema::KernelPoint row(core::OpKind op, const char* dtype, core::OpShape sh, double seconds,
                         const core::OpCost& c, std::int64_t threads = 2) {
   schema::KernelPoint k;
   k.op = op;
-  k.kernel = std::string(op) + "_test";
+  k.condition = op == core::OpKind::kMatmul || op == core::OpKind::kAttentionDecode
+                    ? schema::TimingCondition::kStreamed
+                    : schema::TimingCondition::kCached;
+  k.kernel = std::string(core::op_name(op)) + "_test";
   k.dtype = dtype;
   k.shape = sh;
   k.threads = threads;
@@ -50,8 +56,8 @@ schema::KernelPoint row(const char* op, const char* dtype, schema::KernelShape s
   return k;
 }
 
-schema::KernelShape mm_shape(std::int64_t m, std::int64_t k, std::int64_t n) {
-  schema::KernelShape s;
+core::OpShape mm_shape(std::int64_t m, std::int64_t k, std::int64_t n) {
+  core::OpShape s;
   s.m = m, s.k = k, s.n = n;
   return s;
 }
@@ -79,21 +85,22 @@ TEST_CASE("measured bandwidth interpolates the triad curve in log-log", "[estima
 
 TEST_CASE("a kernel row of the exact shape gives its measured time", "[estimator][measured]") {
   auto p = base_profile();
-  p.kernels = {row("matmul", "q4_0", mm_shape(1, 4096, 4096), 1e-3, mm_cost(1, 4096, 4096)),
-               row("matmul", "q4_0", mm_shape(64, 4096, 4096), 8e-3, mm_cost(64, 4096, 4096)),
-               row("matmul", "q4_0", mm_shape(1, 4096, 4096), 5e-3, mm_cost(1, 4096, 4096), 1)};
+  p.kernels = {
+      row(core::OpKind::kMatmul, "q4_0", mm_shape(1, 4096, 4096), 1e-3, mm_cost(1, 4096, 4096)),
+      row(core::OpKind::kMatmul, "q4_0", mm_shape(64, 4096, 4096), 8e-3, mm_cost(64, 4096, 4096)),
+      row(core::OpKind::kMatmul, "q4_0", mm_shape(1, 4096, 4096), 5e-3, mm_cost(1, 4096, 4096), 1)};
   const estimator::MeasuredTimeModel m(p, 2);
-  auto t =
-      m.time("matmul", core::DType::kQ4_0, mm_shape(1, 4096, 4096), mm_cost(1, 4096, 4096), kCold);
+  auto t = m.time(core::OpKind::kMatmul, core::DType::kQ4_0, mm_shape(1, 4096, 4096),
+                  mm_cost(1, 4096, 4096), kCold);
   CHECK(t.basis == estimator::TimeBasis::kMeasured);
   CHECK(t.time_s == Approx(1e-3));
-  t = m.time("matmul", core::DType::kQ4_0, mm_shape(64, 4096, 4096), mm_cost(64, 4096, 4096),
-             kCold);
+  t = m.time(core::OpKind::kMatmul, core::DType::kQ4_0, mm_shape(64, 4096, 4096),
+             mm_cost(64, 4096, 4096), kCold);
   CHECK(t.time_s == Approx(8e-3));
   // The 1-thread row belongs to the 1-thread model only.
   const estimator::MeasuredTimeModel one(p, 1);
-  t = one.time("matmul", core::DType::kQ4_0, mm_shape(1, 4096, 4096), mm_cost(1, 4096, 4096),
-               kCold);
+  t = one.time(core::OpKind::kMatmul, core::DType::kQ4_0, mm_shape(1, 4096, 4096),
+               mm_cost(1, 4096, 4096), kCold);
   CHECK(t.time_s == Approx(5e-3));
   CHECK(t.basis == estimator::TimeBasis::kMeasured);
 }
@@ -101,30 +108,31 @@ TEST_CASE("a kernel row of the exact shape gives its measured time", "[estimator
 TEST_CASE("shapes between rows interpolate; missing dtypes fall back to the roofline",
           "[estimator][measured]") {
   auto p = base_profile();
-  p.kernels = {row("matmul", "q4_0", mm_shape(1, 4096, 4096), 1e-3, mm_cost(1, 4096, 4096)),
-               row("matmul", "q4_0", mm_shape(64, 4096, 4096), 8e-3, mm_cost(64, 4096, 4096))};
+  p.kernels = {
+      row(core::OpKind::kMatmul, "q4_0", mm_shape(1, 4096, 4096), 1e-3, mm_cost(1, 4096, 4096)),
+      row(core::OpKind::kMatmul, "q4_0", mm_shape(64, 4096, 4096), 8e-3, mm_cost(64, 4096, 4096))};
   const estimator::MeasuredTimeModel m(p, 2);
-  const auto t1 =
-      m.time("matmul", core::DType::kQ4_0, mm_shape(1, 4096, 4096), mm_cost(1, 4096, 4096), kCold);
-  const auto t64 = m.time("matmul", core::DType::kQ4_0, mm_shape(64, 4096, 4096),
+  const auto t1 = m.time(core::OpKind::kMatmul, core::DType::kQ4_0, mm_shape(1, 4096, 4096),
+                         mm_cost(1, 4096, 4096), kCold);
+  const auto t64 = m.time(core::OpKind::kMatmul, core::DType::kQ4_0, mm_shape(64, 4096, 4096),
                           mm_cost(64, 4096, 4096), kCold);
-  const auto t8 =
-      m.time("matmul", core::DType::kQ4_0, mm_shape(8, 4096, 4096), mm_cost(8, 4096, 4096), kCold);
+  const auto t8 = m.time(core::OpKind::kMatmul, core::DType::kQ4_0, mm_shape(8, 4096, 4096),
+                         mm_cost(8, 4096, 4096), kCold);
   CHECK(t8.basis == estimator::TimeBasis::kInterpolated);
   CHECK(t8.time_s > t1.time_s);
   CHECK(t8.time_s < t64.time_s);
   // Beyond the measured range the edge efficiency carries over (time grows with the work).
-  const auto t512 = m.time("matmul", core::DType::kQ4_0, mm_shape(512, 4096, 4096),
+  const auto t512 = m.time(core::OpKind::kMatmul, core::DType::kQ4_0, mm_shape(512, 4096, 4096),
                            mm_cost(512, 4096, 4096), kCold);
   CHECK(t512.time_s == Approx(8e-3 * 8).epsilon(0.02));
   // A different (k, n) scales by the roofline of the query: a 4x larger weight, 4x the time
   // when memory-bound at the same bandwidth.
-  const auto big =
-      m.time("matmul", core::DType::kQ4_0, mm_shape(1, 8192, 8192), mm_cost(1, 8192, 8192), kCold);
+  const auto big = m.time(core::OpKind::kMatmul, core::DType::kQ4_0, mm_shape(1, 8192, 8192),
+                          mm_cost(1, 8192, 8192), kCold);
   CHECK(big.basis == estimator::TimeBasis::kInterpolated);
   CHECK(big.time_s == Approx(4e-3).epsilon(0.01));
   const auto q8 =
-      m.time("matmul", core::DType::kQ8_0, mm_shape(1, 4096, 4096),
+      m.time(core::OpKind::kMatmul, core::DType::kQ8_0, mm_shape(1, 4096, 4096),
              core::matmul_cost(1, 4096, 4096, core::DType::kQ8_0, core::DType::kF32), kCold);
   CHECK(q8.basis == estimator::TimeBasis::kRooflineMeasured);
   CHECK(q8.time_s > 0);
@@ -134,8 +142,10 @@ TEST_CASE("shapes between rows interpolate; missing dtypes fall back to the roof
 TEST_CASE("a profile describes its host as hardware, and calibrates a datasheet",
           "[estimator][measured]") {
   auto p = base_profile();
-  p.kernels = {row("matmul", "q4_0", mm_shape(1, 16384, 8192), 4e-3, mm_cost(1, 16384, 8192)),
-               row("matmul", "q4_0", mm_shape(128, 4096, 4096), 0.04, mm_cost(128, 4096, 4096))};
+  p.kernels = {
+      row(core::OpKind::kMatmul, "q4_0", mm_shape(1, 16384, 8192), 4e-3, mm_cost(1, 16384, 8192)),
+      row(core::OpKind::kMatmul, "q4_0", mm_shape(128, 4096, 4096), 0.04,
+          mm_cost(128, 4096, 4096))};
   const auto hw = estimator::hardware_from_profile(p, 2);
   CHECK(hw.memory.capacity_bytes == 16ull << 30);
   CHECK(hw.memory.bandwidth_bytes_per_s == Approx(3e10));
@@ -164,41 +174,52 @@ TEST_CASE("a PerfModel on a measured profile sums the decoder's kernel calls",
   std::map<std::string, double> t = {
       {"q", 11e-6},   {"kv", 7e-6},      {"o", 13e-6},   {"up", 31e-6},   {"down", 29e-6},
       {"lm", 101e-6}, {"norm", 1e-6},    {"rope", 2e-6}, {"attn", 17e-6}, {"add", 0.5e-6},
-      {"glu", 3e-6},  {"embd", 0.25e-6}, {"soft", 5e-6}};
-  schema::KernelShape sh;
+      {"glu", 3e-6},  {"embd", 0.25e-6}, {"soft", 5e-6}, {"kva", 0.75e-6}};
+  core::OpShape sh;
   auto shape = [](std::int64_t m, std::int64_t k, std::int64_t n = 1) {
-    schema::KernelShape s;
+    core::OpShape s;
     s.m = m, s.k = k, s.n = n;
     return s;
   };
-  p.kernels.push_back(row("matmul", "f32", shape(1, d, h * hd), t["q"], mm(d, h * hd)));
-  p.kernels.push_back(row("matmul", "f32", shape(1, d, kvh * hd), t["kv"], mm(d, kvh * hd)));
+  p.kernels.push_back(
+      row(core::OpKind::kMatmul, "f32", shape(1, d, h * hd), t["q"], mm(d, h * hd)));
+  p.kernels.push_back(
+      row(core::OpKind::kMatmul, "f32", shape(1, d, kvh * hd), t["kv"], mm(d, kvh * hd)));
   if (h * hd != d)
-    p.kernels.push_back(row("matmul", "f32", shape(1, h * hd, d), t["o"], mm(h * hd, d)));
-  p.kernels.push_back(row("matmul", "f32", shape(1, d, inter), t["up"], mm(d, inter)));
-  p.kernels.push_back(row("matmul", "f32", shape(1, inter, d), t["down"], mm(inter, d)));
-  p.kernels.push_back(row("matmul", "f32", shape(1, d, vocab), t["lm"], mm(d, vocab)));
-  p.kernels.push_back(row("rmsnorm", "f32", shape(1, d), t["norm"], core::norm_cost(1, d, f32)));
+    p.kernels.push_back(
+        row(core::OpKind::kMatmul, "f32", shape(1, h * hd, d), t["o"], mm(h * hd, d)));
+  p.kernels.push_back(row(core::OpKind::kMatmul, "f32", shape(1, d, inter), t["up"], mm(d, inter)));
+  p.kernels.push_back(
+      row(core::OpKind::kMatmul, "f32", shape(1, inter, d), t["down"], mm(inter, d)));
+  p.kernels.push_back(row(core::OpKind::kMatmul, "f32", shape(1, d, vocab), t["lm"], mm(d, vocab)));
+  p.kernels.push_back(row(core::OpKind::kRmsNorm, "f32", shape(1, d), t["norm"],
+                          core::norm_cost(1, static_cast<double>(d), f32)));
   sh = {};
   sh.heads = h + kvh, sh.head_dim = hd;
   p.kernels.push_back(
-      row("rope_half_split", "f32", sh, t["rope"], core::rope_cost(1, h + kvh, hd, f32)));
+      row(core::OpKind::kRopeHalfSplit, "f32", sh, t["rope"],
+          core::rope_cost(1, static_cast<double>(h + kvh), static_cast<double>(hd), f32)));
   sh = {};
   sh.past = past, sh.heads = h, sh.kv_heads = kvh, sh.head_dim = hd;
   const core::AttentionDims dims{static_cast<double>(h), static_cast<double>(kvh),
                                  static_cast<double>(hd), static_cast<double>(hd),
                                  2.0 * static_cast<double>(kvh * hd) * 4.0};
-  p.kernels.push_back(row("attention_decode", "f32", sh, t["attn"],
+  p.kernels.push_back(row(core::OpKind::kAttentionDecode, "f32", sh, t["attn"],
                           core::attention_cost(dims, 1, 1, static_cast<double>(past), 0, f32)));
-  p.kernels.push_back(row("add", "f32", shape(1, d), t["add"],
+  p.kernels.push_back(row(core::OpKind::kAdd, "f32", shape(1, d), t["add"],
                           core::elementwise_cost(static_cast<double>(d), 2, 1, 1, f32)));
+  p.kernels.push_back(row(core::OpKind::kSwiGlu, "f32", shape(1, inter), t["glu"],
+                          core::activation_cost(static_cast<double>(inter), true, f32)));
   p.kernels.push_back(
-      row("swiglu", "f32", shape(1, inter), t["glu"], core::activation_cost(inter, true, f32)));
-  p.kernels.push_back(
-      row("embedding", "f32", shape(1, d, vocab), t["embd"],
+      row(core::OpKind::kEmbedding, "f32", shape(1, d, vocab), t["embd"],
           core::embedding_cost(1, static_cast<double>(d), 4.0 * static_cast<double>(d), f32)));
-  p.kernels.push_back(
-      row("softmax", "f32", shape(1, vocab), t["soft"], core::softmax_cost(1, vocab, f32)));
+  p.kernels.push_back(row(core::OpKind::kSoftmax, "f32", shape(1, vocab), t["soft"],
+                          core::softmax_cost(1, static_cast<double>(vocab), f32)));
+  sh = {};
+  sh.kv_heads = kvh, sh.head_dim = hd;
+  schema::KernelPoint kva = row(core::OpKind::kKvAppend, "f32", sh, t["kva"],
+                                core::kv_append_cost(1, static_cast<double>(kvh), hd, f32, f32));
+  p.kernels.push_back(kva);
   // TinyLlama's o_proj has the q shape transposed: with h * hd == d it is the q row.
   if (h * hd == d) t["o"] = t["q"];
 
@@ -214,7 +235,7 @@ TEST_CASE("a PerfModel on a measured profile sums the decoder's kernel calls",
   const estimator::PerfModel pm(s);
   const double L = static_cast<double>(a.num_layers);
   const double per_layer = 2 * t["norm"] + t["q"] + 2 * t["kv"] + t["rope"] + t["attn"] + t["o"] +
-                           2 * t["add"] + 2 * t["up"] + t["glu"] + t["down"];
+                           2 * t["add"] + 2 * t["up"] + t["glu"] + t["down"] + t["kva"];
   const double expected = L * per_layer + t["embd"] + t["norm"] + t["lm"] + t["soft"];
   CHECK(pm.decode_step(1, static_cast<double>(past)).time_s == Approx(expected).epsilon(1e-9));
   for (const auto& o : pm.explain_decode(1, static_cast<double>(past))) {

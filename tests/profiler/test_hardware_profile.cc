@@ -36,7 +36,8 @@ schema::HardwareProfile sample() {
   p.bandwidth = {{schema::BandwidthKind::kTriad, 16384, 1, 1.5e11, 0.012, 5, false},
                  {schema::BandwidthKind::kRead, 1ull << 27, 2, 2.0e10, 0.051, 20, true}};
   schema::KernelPoint mm;
-  mm.op = "matmul";
+  mm.op = core::OpKind::kMatmul;
+  mm.condition = schema::TimingCondition::kStreamed;
   mm.kernel = "matmul_q4_0_avx2";
   mm.dtype = "q4_0";
   mm.shape.m = 1;
@@ -49,7 +50,8 @@ schema::HardwareProfile sample() {
   mm.cv = 0.011;
   mm.reps = 12;
   schema::KernelPoint at;
-  at.op = "attention_decode";
+  at.op = core::OpKind::kAttentionDecode;
+  at.condition = schema::TimingCondition::kCached;
   at.kernel = "attention_decode_f16";
   at.dtype = "f16";
   at.shape.past = 1023;
@@ -81,8 +83,9 @@ bool same(const schema::HardwareProfile& a, const schema::HardwareProfile& b) {
   for (std::size_t i = 0; i < a.kernels.size(); ++i) {
     const auto &x = a.kernels[i], &y = b.kernels[i];
     if (x.op != y.op || x.kernel != y.kernel || x.dtype != y.dtype || !(x.shape == y.shape) ||
-        x.threads != y.threads || x.seconds != y.seconds || x.flop != y.flop ||
-        x.bytes != y.bytes || x.cv != y.cv || x.reps != y.reps || x.noisy != y.noisy)
+        x.condition != y.condition || x.threads != y.threads || x.seconds != y.seconds ||
+        x.flop != y.flop || x.bytes != y.bytes || x.cv != y.cv || x.reps != y.reps ||
+        x.noisy != y.noisy)
       return false;
   }
   for (std::size_t i = 0; i < a.topology.caches.size(); ++i)
@@ -117,6 +120,40 @@ TEST_CASE("a hardware profile round-trips through YAML", "[profiler][profile]") 
   CHECK(schema::write_hardware_profile_yaml(*back) == text);  // deterministic
   CHECK(text.find("max_freq_hz: 3700000000") != std::string::npos);
   CHECK(text.find("base_freq_hz") == std::string::npos);  // unknown: left out
+}
+
+TEST_CASE("schema version 2: each kernel point carries its timing condition",
+          "[profiler][profile]") {
+  const std::string text = schema::write_hardware_profile_yaml(sample());
+  CHECK(text.find("schema_version: 2\n") != std::string::npos);
+  CHECK(text.find("n: 11008, condition: streamed, threads: 2") != std::string::npos);
+  CHECK(text.find("head_dim: 128, condition: cached, threads: 1") != std::string::npos);
+  // The condition is required: a row without it is an error at that row.
+  std::string missing = text;
+  const auto at = missing.find("condition: cached, ");
+  REQUIRE(at != std::string::npos);
+  missing.erase(at, std::string("condition: cached, ").size());
+  core::Diagnostics d;
+  CHECK_FALSE(schema::parse_hardware_profile_yaml(missing, "p.yaml", d));
+  CHECK(d.format().find("kernels[1]") != std::string::npos);
+  CHECK(d.format().find("condition") != std::string::npos);
+  std::string bad = text;
+  bad.replace(bad.find("condition: cached"), 17, "condition: warm");
+  core::Diagnostics d2;
+  CHECK_FALSE(schema::parse_hardware_profile_yaml(bad, "p.yaml", d2));
+  CHECK(d2.format().find("'warm' is not one of: streamed, cached") != std::string::npos);
+}
+
+TEST_CASE("a version 1 profile is refused with the way to migrate it", "[profiler][profile]") {
+  std::string text = schema::write_hardware_profile_yaml(sample());
+  text.replace(text.find("schema_version: 2"), 17, "schema_version: 1");
+  core::Diagnostics d;
+  CHECK_FALSE(schema::parse_hardware_profile_yaml(text, "old.yaml", d));
+  INFO(d.format());
+  CHECK(d.error_count() == 1);
+  CHECK(d.format().find("old.yaml:2:") != std::string::npos);
+  CHECK(d.format().find("scripts/migrate-profile-v1.sh") != std::string::npos);
+  CHECK(d.format().find("re-run `llmsizer profile`") != std::string::npos);
 }
 
 TEST_CASE("a real minimal profile round-trips through the schema", "[profiler][profile]") {
@@ -169,7 +206,8 @@ TEST_CASE("a real minimal profile with kernel sweeps round-trips through the sch
   REQUIRE(run.profile.kernels.size() == static_cast<std::size_t>(run.sweep_planned));
   CHECK(run.profile.context.measured_clock_hz == run.profile.peaks.clock_hz);
   bool q4 = false;
-  for (const auto& k : run.profile.kernels) q4 = q4 || (k.op == "matmul" && k.dtype == "q4_0");
+  for (const auto& k : run.profile.kernels)
+    q4 = q4 || (k.op == core::OpKind::kMatmul && k.dtype == "q4_0");
   CHECK(q4);
   CHECK(run.benchmark_json.find("\"benchmarks\"") != std::string::npos);
   const std::string text = schema::write_hardware_profile_yaml(run.profile);

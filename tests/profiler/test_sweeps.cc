@@ -184,10 +184,13 @@ TEST_CASE("efficiency is measured against the roof that binds", "[profiler][swee
   p.bandwidth = {{schema::BandwidthKind::kTriad, 1 << 20, 1, 1e11, 0, 3, false},
                  {schema::BandwidthKind::kTriad, 1ull << 28, 1, 2e10, 0, 3, false},
                  {schema::BandwidthKind::kTriad, 1ull << 28, 2, 3e10, 0, 3, false}};
+  // Matmul rows streamed (their weights from memory), the norm cache-hot, as recorded.
   auto point = [](std::string op, std::string dtype, std::int64_t threads, double seconds,
                   double flop, double bytes) {
     schema::KernelPoint k;
-    k.op = std::move(op);
+    k.op = *core::parse_op_kind(op);
+    k.condition = k.op == core::OpKind::kMatmul ? schema::TimingCondition::kStreamed
+                                                : schema::TimingCondition::kCached;
     k.kernel = "x";
     k.dtype = std::move(dtype);
     k.threads = threads;
@@ -251,14 +254,15 @@ TEST_CASE("a tiny real sweep times every op through Google Benchmark", "[profile
     CHECK(k.flop > 0);
     CHECK(k.bytes > 0);
     CHECK(k.threads == 1);
-    ops.insert(k.op);
+    ops.insert(std::string(core::op_name(k.op)));
+    CHECK(k.condition == schema::TimingCondition::kCached);  // nothing streamed in this plan
   }
   CHECK(ops == std::set<std::string>{"matmul", "attention_decode", "attention_prefill", "rmsnorm",
                                      "rope_half_split", "swiglu", "add", "softmax"});
   // Sorted (op, dtype, threads, shape) for the writer.
   for (std::size_t i = 1; i < run.points.size(); ++i)
-    CHECK(std::tie(run.points[i - 1].op, run.points[i - 1].dtype) <=
-          std::tie(run.points[i].op, run.points[i].dtype));
+    CHECK(std::make_tuple(core::op_name(run.points[i - 1].op), run.points[i - 1].dtype) <=
+          std::make_tuple(core::op_name(run.points[i].op), run.points[i].dtype));
   CHECK(run.benchmark_json.find("\"benchmarks\"") != std::string::npos);
   CHECK(run.benchmark_json.find("matmul_q8_0_") != std::string::npos);
 
