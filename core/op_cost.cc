@@ -8,8 +8,21 @@
 namespace llmsizer::core {
 
 namespace {
+// Bytes per activation element: the plain float types directly (the hot path of the
+// estimator calls this for every op), the rest through the dtype table.
 double elem_bytes(DType act) {
-  return bits_per_element(act) / 8.0;
+  switch (act) {
+    case DType::kF32:
+      return 4.0;
+    case DType::kF16:
+    case DType::kBF16:
+      return 2.0;
+    case DType::kFP8E4M3:
+    case DType::kFP8E5M2:
+      return 1.0;
+    default:
+      return bits_per_element(act) / 8.0;
+  }
 }
 }  // namespace
 

@@ -70,8 +70,9 @@ constexpr std::string_view kOpRoleNames[] = {
 static_assert(std::size(kOpRoleNames) == kOpRoleCount, "one name per OpRole");
 static_assert(static_cast<std::size_t>(OpRole::kSampling) + 1 == kOpRoleCount);
 
+// Rounds a non-negative count to the nearest integer (half up; no libm call on the hot path).
 std::int64_t i64(double x) {
-  return static_cast<std::int64_t>(std::llround(x));
+  return static_cast<std::int64_t>(x + 0.5);
 }
 std::int64_t rows_of(double x) {
   return std::max<std::int64_t>(1, i64(x));

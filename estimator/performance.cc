@@ -15,12 +15,16 @@ using core::TensorRole;
 
 namespace {
 
+// Rows are named from core's role table only when they are kept.
 struct NullSink {
-  void operator()(const OpRow&) {}
+  void operator()(core::OpRole, const OpRow&) {}
 };
 struct VectorSink {
   std::vector<OpRow>* rows;
-  void operator()(const OpRow& r) { rows->push_back(r); }
+  void operator()(core::OpRole role, OpRow r) {
+    r.name = core::op_role_name(role).data();  // a NUL-terminated literal of the table
+    rows->push_back(r);
+  }
 };
 
 // The compute dtype: weight-only formats compute in the activation dtype; FP8 weights with
@@ -82,7 +86,9 @@ PerfModel::PerfModel(const PerfSetup& s) : setup_(s) {
 
 template <class Sink>
 PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
-  std::array<core::OpCall, core::OpGraph::kMaxCalls> buf;
+  // One buffer per thread: value-initialising kMaxCalls calls per phase would cost more
+  // than timing them.
+  thread_local std::array<core::OpCall, core::OpGraph::kMaxCalls> buf;
   const std::size_t n = graph_.build(
       {st.decode_seqs, st.decode_past, st.prefill_seqs, st.prefill_tokens, st.prefill_past}, buf);
   const MeasuredTimeModel* mt = setup_.measured;
@@ -105,8 +111,7 @@ PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
       }
       r.time_s += time;
       by_bound[static_cast<std::size_t>(Bound::kCommunication)] += time;
-      sink(OpRow{core::op_role_name(head.role).data(), count, 0.0, bytes, time,
-                 Bound::kCommunication});
+      sink(head.role, OpRow{"", count, 0.0, bytes, time, Bound::kCommunication});
       i = j;
       continue;
     }
@@ -152,8 +157,7 @@ PhaseResult PerfModel::run_phase(const Step& st, Sink& sink) const {
     r.flops += flops * count;
     r.bytes += bytes * count;
     by_bound[static_cast<std::size_t>(t.bound)] += time;
-    sink(OpRow{core::op_role_name(head.role).data(), count, flops * count, bytes * count, time,
-               t.bound, basis});
+    sink(head.role, OpRow{"", count, flops * count, bytes * count, time, t.bound, basis});
     i = j;
   }
   std::size_t best = 0;
