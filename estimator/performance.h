@@ -116,6 +116,9 @@ class PerfModel {
   std::vector<OpRow> explain_prefill(double batch, double prompt_tokens) const;
   std::vector<OpRow> explain_decode(double batch, double context) const;
 
+  // The op graph every phase times: fused (serving engines) on the datasheet path, the
+  // reference decoder's unfused kernels with a measured profile (core/op_graph.h).
+  const core::OpGraph& graph() const { return graph_; }
   const Efficiency& efficiency() const { return eff_; }
   const std::string& compute_peak_key() const { return peak_key_; }
   double compute_peak_flop_per_s() const { return peak_; }

@@ -4,6 +4,7 @@
 // decoder makes (each op's basis reported).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -253,4 +254,90 @@ TEST_CASE("a PerfModel on a measured profile sums the decoder's kernel calls",
   s.measured = nullptr;
   for (const auto& o : estimator::PerfModel(s).explain_decode(1, static_cast<double>(past)))
     CHECK(o.basis == estimator::TimeBasis::kDatasheet);
+}
+
+// Both timing paths time the calls of the deployment's op graph, nothing else: the rows of
+// --explain are the graph's calls grouped by role (in order), their FLOPs and bytes the
+// graph's. The measured path times the graph of the reference decoder's kernels (unfused),
+// the datasheet path that of serving engines (fused projections), from the same builder.
+TEST_CASE("the datasheet and the measured path time the op graph's calls",
+          "[estimator][measured]") {
+  for (const char* id : {"qwen2.5-0.5b", "mixtral-8x7b", "deepseek-v3"}) {
+    const auto* model = schema::find_model(test::shipped_catalog(), id);
+    REQUIRE(model);
+    const auto* h100 = schema::find_hardware(test::shipped_catalog(), "h100-sxm");
+    REQUIRE(h100);
+    const estimator::MeasuredTimeModel mt(base_profile(), 2);
+    const auto host = estimator::hardware_from_profile(base_profile(), 2);
+    for (const bool measured : {false, true}) {
+      INFO(id << (measured ? " measured" : " datasheet"));
+      estimator::PerfSetup s;
+      s.model = model;
+      s.hardware = measured ? &host : h100;
+      s.weights = *core::parse_weight_scheme("bf16");
+      s.measured = measured ? &mt : nullptr;
+      const estimator::PerfModel pm(s);
+      for (const auto& [step, rows] :
+           {std::pair{core::GraphStep{4, 300, 0, 0, 0}, pm.explain_decode(4, 300)},
+            std::pair{core::GraphStep{0, 0, 2, 64, 0}, pm.explain_prefill(2, 64)}}) {
+        const auto calls = pm.graph().calls(step);
+        // Group the calls as the rows are grouped: consecutive calls of one role and count.
+        std::vector<std::string> names;
+        std::vector<double> flops, bytes;
+        for (std::size_t i = 0; i < calls.size(); ++i) {
+          const bool comm =
+              calls[i].kind == core::OpKind::kAllReduce || calls[i].kind == core::OpKind::kAllToAll;
+          const double f = comm ? 0 : calls[i].total.flops * calls[i].count;
+          const double b =
+              (comm ? calls[i].cost.bytes_read : calls[i].total.bytes()) * calls[i].count;
+          if (i > 0 && calls[i].role == calls[i - 1].role && calls[i].count == calls[i - 1].count) {
+            flops.back() += f, bytes.back() += b;
+          } else {
+            names.emplace_back(core::op_role_name(calls[i].role));
+            flops.push_back(f), bytes.push_back(b);
+          }
+        }
+        REQUIRE(rows.size() == names.size());
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+          INFO(names[i]);
+          CHECK(rows[i].name == names[i]);
+          CHECK(rows[i].flops == Approx(flops[i]).epsilon(1e-12));
+          CHECK(rows[i].bytes == Approx(bytes[i]).epsilon(1e-12));
+          if (measured) CHECK(rows[i].basis != estimator::TimeBasis::kDatasheet);
+          if (!measured) CHECK(rows[i].basis == estimator::TimeBasis::kDatasheet);
+        }
+        // The unfused graph separates what the fused one concatenates.
+        const bool has_q = std::count(names.begin(), names.end(), "qkv_proj") > 0;
+        std::size_t qkv_calls = 0;
+        for (const auto& c : calls) qkv_calls += c.role == core::OpRole::kQkvProj;
+        if (has_q) CHECK(qkv_calls == (measured ? 3u : 1u));
+      }
+    }
+  }
+}
+
+// The profile says how each row was timed; the model reads the row's efficiency against the
+// bandwidth of that condition, so the same seconds mean a different efficiency.
+TEST_CASE("the recorded timing condition picks the bandwidth a row is read against",
+          "[estimator][measured]") {
+  auto p = base_profile();
+  p.kernels = {
+      row(core::OpKind::kMatmul, "q4_0", mm_shape(1, 4096, 4096), 1e-3, mm_cost(1, 4096, 4096))};
+  REQUIRE(p.kernels[0].condition == schema::TimingCondition::kStreamed);
+  const estimator::MeasuredTimeModel streamed(p, 2);
+  p.kernels[0].condition = schema::TimingCondition::kCached;
+  const estimator::MeasuredTimeModel cached(p, 2);
+  const auto c = mm_cost(1, 4096, 4096);
+  const auto ts =
+      streamed.time(core::OpKind::kMatmul, core::DType::kQ4_0, mm_shape(1, 4096, 4096), c, kCold);
+  const auto tc =
+      cached.time(core::OpKind::kMatmul, core::DType::kQ4_0, mm_shape(1, 4096, 4096), c, kCold);
+  // Streamed: the row is the query, its measured time. Cached: the row reached the cache's
+  // bandwidth at its own bytes; the cold query gets the DRAM share of that efficiency.
+  CHECK(ts.time_s == Approx(1e-3));
+  const double P = cached.peak_flop_per_s();
+  const double row_roof = std::max(c.flops / P, c.bytes() / cached.bandwidth(c.bytes()));
+  const double query_roof = std::max(c.flops / P, c.bytes() / cached.bandwidth(1e15));
+  CHECK(tc.time_s == Approx(1e-3 * query_roof / row_roof));
+  CHECK(tc.time_s > 1.5 * ts.time_s);
 }
