@@ -5,6 +5,8 @@
 
 #include "profiler/probes.h"
 
+#include "core/op_graph.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -136,21 +138,38 @@ SweepPlan derive_sweep(const std::vector<SweepModel>& models, const SweepSetting
 
   for (const auto& model : models) {
     const auto& a = model.arch;
-    // ---- matmuls: the first layer (and first MoE layer), then the lm_head
-    const std::int64_t moe_layer = a.is_moe() ? a.moe.first_dense_layers : 0;
+    // Shapes come from core's op graph of the model on one device, in the reference
+    // decoder's kernels (unfused): what the estimator looks up is what is measured.
+    auto in = core::uniform_graph_inputs(a, DType::kF32, DType::kF32, DType::kF32, false);
+    const core::OpGraph graph(a, in);
+    auto decode = [&](double batch, double past) {
+      return graph.calls(core::GraphStep{batch, past, 0, 0, 0});
+    };
+    auto prefill = [&](double tokens) { return graph.calls(core::GraphStep{0, 0, 1, tokens, 0}); };
+
+    // ---- matmuls: the distinct (k, n) of the graph's matmuls (and of the routed experts'
+    // matrices), decode and prefill
     std::vector<std::pair<std::int64_t, std::int64_t>> pairs;  // (k, n)
     std::vector<std::string> pair_names;
-    for (const auto& t : core::enumerate_tensors(a)) {
-      const bool layer =
-          core::role_is_matrix(t.role) && t.layer >= 0 && (t.layer == 0 || t.layer == moe_layer);
-      const bool head = t.role == core::TensorRole::kOutput ||
-                        (a.tie_embeddings && t.role == core::TensorRole::kTokenEmbd);
-      if (!layer && !head) continue;
-      const std::pair<std::int64_t, std::int64_t> kn{t.cols, t.rows};
-      if (std::find(pairs.begin(), pairs.end(), kn) != pairs.end()) continue;
+    auto add_pair = [&](std::int64_t k, std::int64_t n, core::OpRole role) {
+      const std::pair<std::int64_t, std::int64_t> kn{k, n};
+      if (std::find(pairs.begin(), pairs.end(), kn) != pairs.end()) return;
       pairs.push_back(kn);
-      pair_names.push_back(head ? "lm_head" : core::role_name(t.role));
-    }
+      pair_names.emplace_back(core::op_role_name(role));
+    };
+    for (const auto& calls : {decode(1, 0), prefill(2)})
+      for (const auto& c : calls) {
+        if (c.kind == OpKind::kMatmul) add_pair(c.shape.k, c.shape.n, c.role);
+        if (c.kind == OpKind::kMoeExperts) {  // gate and up (k -> n), down (n -> k)
+          add_pair(c.shape.k, c.shape.n, c.role);
+          add_pair(c.shape.n, c.shape.k, c.role);
+        }
+        if (c.kind == OpKind::kMlaQKvA || c.kind == OpKind::kMlaAbsorb)
+          note(
+              fmt::format("{}: {} has no kernel of its own (timed by the measured roofline): "
+                          "not swept",
+                          model.name, core::op_role_name(c.role)));
+      }
     for (DType dt : s.weight_dtypes) {
       const bool streamed = model_matrix_bytes(a, dt) > static_cast<double>(llc_bytes);
       for (std::size_t i = 0; i < pairs.size(); ++i) {
@@ -184,19 +203,20 @@ SweepPlan derive_sweep(const std::vector<SweepModel>& models, const SweepSetting
       }
     }
 
-    // ---- attention
-    const auto& at = a.attention;
-    const bool attention_ok = at.kind == core::AttentionKind::kStandard && at.num_heads > 0 &&
-                              at.num_kv_heads > 0 && at.num_heads % at.num_kv_heads == 0 &&
-                              at.head_dim > 0 && at.head_dim <= kernels::cpu::kMaxHeadDim;
+    // ---- attention: the graph's decode and prefill attention calls
+    auto kernel_shape_ok = [&](const OpShape& sh) {
+      return sh.heads > 0 && sh.kv_heads > 0 && sh.heads % sh.kv_heads == 0 && sh.head_dim > 0 &&
+             sh.head_dim <= kernels::cpu::kMaxHeadDim;
+    };
+    bool attention_ok = true;
+    for (const auto& c : decode(1, 0))
+      if (c.role == core::OpRole::kAttention &&
+          (c.kind != OpKind::kAttentionDecode || !kernel_shape_ok(c.shape)))
+        attention_ok = false;
     if (!attention_ok) {
       note(fmt::format("{}: attention ({}) has no kernel shape: skipped", model.name,
-                       at.kind == core::AttentionKind::kMla ? "MLA" : "heads/head_dim"));
+                       a.attention.kind == core::AttentionKind::kMla ? "MLA" : "heads/head_dim"));
     } else {
-      OpShape base;
-      base.heads = at.num_heads;
-      base.kv_heads = at.num_kv_heads;
-      base.head_dim = at.head_dim;
       for (std::int64_t ctx : s.contexts) {
         if (a.max_context > 0 && ctx > a.max_context) {
           note(fmt::format("{}: context {} is past its maximum {}: skipped", model.name, ctx,
@@ -204,78 +224,67 @@ SweepPlan derive_sweep(const std::vector<SweepModel>& models, const SweepSetting
           continue;
         }
         for (DType dt : s.kv_dtypes) {
-          if (core::is_block_quantized(dt) &&
-              !core::row_fits_blocks(dt, static_cast<std::uint64_t>(at.head_dim))) {
+          const auto hd = static_cast<std::uint64_t>(a.attention.head_dim);
+          if (core::is_block_quantized(dt) && !core::row_fits_blocks(dt, hd)) {
             note(fmt::format("{}: head_dim {} does not fit {} blocks: {} KV skipped", model.name,
-                             at.head_dim, core::name(dt), core::name(dt)));
+                             a.attention.head_dim, core::name(dt), core::name(dt)));
             continue;
           }
-          const std::uint64_t cache =
-              2 * core::tensor_bytes(dt, static_cast<std::uint64_t>(ctx * at.num_kv_heads),
-                                     static_cast<std::uint64_t>(at.head_dim));
-          if (cache > s.max_operand_bytes) {
-            note(fmt::format("{}: {} KV cache at context {} exceeds the operand cap: skipped",
-                             model.name, core::name(dt), ctx));
-            continue;
+          for (const auto& c : decode(1, static_cast<double>(ctx - 1))) {
+            if (c.kind != OpKind::kAttentionDecode) continue;
+            const std::uint64_t cache =
+                2 * core::tensor_bytes(dt, static_cast<std::uint64_t>(ctx * c.shape.kv_heads),
+                                       static_cast<std::uint64_t>(c.shape.head_dim));
+            if (cache > s.max_operand_bytes) {
+              note(fmt::format("{}: {} KV cache at context {} exceeds the operand cap: skipped",
+                               model.name, core::name(dt), ctx));
+              continue;
+            }
+            // A decode step streams the weights as well as the KV cache: unless both fit the
+            // last-level cache, each step finds the cache evicted by the previous step's
+            // weights, so the sweep reads it from memory too (smallest weights: q4_0).
+            const bool streamed = static_cast<double>(core::kv_bytes_for_context(a, dt, ctx)) +
+                                      model_matrix_bytes(a, DType::kQ4_0) >
+                                  static_cast<double>(llc_bytes);
+            add(OpKind::kAttentionDecode, dt, c.shape, streamed, 0);
           }
-          OpShape sh = base;
-          sh.m = 1;
-          sh.past = ctx - 1;
-          // A decode step streams the weights as well as the KV cache: unless both fit the
-          // last-level cache, each step finds the cache evicted by the previous step's
-          // weights, so the sweep reads it from memory too (smallest weights: q4_0).
-          const bool streamed = static_cast<double>(core::kv_bytes_for_context(a, dt, ctx)) +
-                                    model_matrix_bytes(a, DType::kQ4_0) >
-                                static_cast<double>(llc_bytes);
-          add(OpKind::kAttentionDecode, dt, sh, streamed, 0);
         }
       }
       for (std::int64_t p : s.prefill_tokens) {
         if (a.max_context > 0 && p > a.max_context) continue;
-        OpShape sh = base;
-        sh.m = p;
-        add(OpKind::kAttentionPrefill, DType::kF32, sh, false, 1);
+        for (const auto& c : prefill(static_cast<double>(p)))
+          if (c.kind == OpKind::kAttentionPrefill) add(c.kind, c.dtype, c.shape, false, 1);
       }
     }
 
-    // ---- row ops at model sizes (cache-hot: they read what the previous op wrote)
-    const std::int64_t ffn =
-        a.ffn.intermediate_size > 0 ? a.ffn.intermediate_size : a.moe.expert_intermediate_size;
-    for (std::int64_t t : s.row_tokens) {
-      OpShape rows;
-      rows.m = t;
-      rows.k = a.hidden_size;
-      add(a.norm.kind == core::NormKind::kLayerNorm ? OpKind::kLayerNorm : OpKind::kRmsNorm,
-          DType::kF32, rows, false, 0);
-      if (a.position == core::PositionKind::kRope && attention_ok && at.head_dim % 2 == 0) {
-        OpShape r;
-        r.m = t;
-        r.heads = at.num_heads;
-        r.head_dim = at.head_dim;
-        add(a.family == core::Family::kGptJ ? OpKind::kRopeInterleaved : OpKind::kRopeHalfSplit,
-            DType::kF32, r, false, 0);
-      }
-      if (ffn > 0) {
-        const bool gelu = a.ffn.activation == core::Activation::kGelu ||
-                          a.ffn.activation == core::Activation::kGeluTanh;
-        if (a.ffn.activation == core::Activation::kRelu) {
-          note(fmt::format("{}: ReLU FFN has no kernel: skipped", model.name));
-        } else {
-          OpShape f;
-          f.m = t;
-          f.k = ffn;
-          const bool gated = a.ffn.kind == core::FfnKind::kGated;
-          add(gated ? (gelu ? OpKind::kGeGlu : OpKind::kSwiGlu)
-                    : (gelu ? OpKind::kGelu : OpKind::kSilu),
-              DType::kF32, f, false, 0);
+    // ---- row ops at the graph's shapes for `t` sequences of one token (cache-hot: they read
+    // what the previous op wrote); the sampling softmax over the vocabulary for one sequence
+    // only (a batch is that row repeated). Not swept: the embedding gather and the KV append
+    // (no sweep harness), bias adds (no kernel).
+    for (std::int64_t t : s.row_tokens)
+      for (const auto& c : decode(static_cast<double>(t), 0)) {
+        switch (c.kind) {
+          case OpKind::kRopeHalfSplit:
+          case OpKind::kRopeInterleaved:
+            if (attention_ok && c.shape.head_dim % 2 == 0)
+              add(c.kind, DType::kF32, c.shape, false, 0);
+            break;
+          case OpKind::kRmsNorm:
+          case OpKind::kLayerNorm:
+          case OpKind::kSilu:
+          case OpKind::kGelu:
+          case OpKind::kSwiGlu:
+          case OpKind::kGeGlu:
+          case OpKind::kAdd:
+            add(c.kind, DType::kF32, c.shape, false, 0);
+            break;
+          default:
+            break;
         }
       }
-      add(OpKind::kAdd, DType::kF32, rows, false, 0);
-    }
-    OpShape sm;
-    sm.m = 1;
-    sm.k = a.vocab_size;
-    if (a.vocab_size > 0) add(OpKind::kSoftmax, DType::kF32, sm, false, 0);
+    for (const auto& c : decode(1, 0))
+      if (c.kind == OpKind::kSoftmax && a.vocab_size > 0)
+        add(c.kind, DType::kF32, c.shape, false, 0);
   }
   return plan;
 }

@@ -9,7 +9,9 @@
 #include <set>
 #include <tuple>
 
+#include "profiler/make_profile.h"
 #include "profiler/sweeps.h"
+#include "schema/hardware_profile.h"
 #include "schema/model_spec.h"
 #include "test_paths.h"
 #include "tiny_model.h"
@@ -92,13 +94,85 @@ TEST_CASE("sweep shapes come from the model: one layer's matmuls and the lm_head
   REQUIRE(of_op(plan, OpKind::kRmsNorm).size() == 1);
   CHECK(of_op(plan, OpKind::kRmsNorm)[0].shape.k == 2048);
   REQUIRE(of_op(plan, OpKind::kRopeHalfSplit).size() == 1);
-  CHECK(of_op(plan, OpKind::kRopeHalfSplit)[0].shape.heads == 32);
+  // RoPE over the q and k heads together (32 + 4), the call the estimator looks up.
+  CHECK(of_op(plan, OpKind::kRopeHalfSplit)[0].shape.heads == 36);
   REQUIRE(of_op(plan, OpKind::kSwiGlu).size() == 1);
   CHECK(of_op(plan, OpKind::kSwiGlu)[0].shape.k == 5632);
   REQUIRE(of_op(plan, OpKind::kAdd).size() == 1);
   REQUIRE(of_op(plan, OpKind::kSoftmax).size() == 1);
   CHECK(of_op(plan, OpKind::kSoftmax)[0].shape.k == 32000);
   CHECK(plan.points.size() == 20 + 2 + 1 + 5);
+}
+
+TEST_CASE("sweep shapes are the op graph's calls: experts, MLA, windows", "[profiler][sweeps]") {
+  auto s = small_settings();
+  s.weight_dtypes = {DType::kF32};
+  // Mixtral: the router (4096 -> 8 experts) and the experts' gate/up and down matrices.
+  const auto mix = profiler::derive_sweep({catalog_model("mixtral-8x7b")}, s, 1, 32ull << 20);
+  std::set<std::pair<std::int64_t, std::int64_t>> kn;
+  for (const auto& p : of_op(mix, OpKind::kMatmul)) kn.insert({p.shape.k, p.shape.n});
+  CHECK(kn.count({4096, 8}));
+  CHECK(kn.count({4096, 14336}));
+  CHECK(kn.count({14336, 4096}));
+  // DeepSeek-V3: MLA attention has no kernel; the prefill decompression of kv_b is a matmul
+  // (512 -> 128 x (128 + 128)); the fused query/kv_a projection is noted, not swept.
+  const auto ds = profiler::derive_sweep({catalog_model("deepseek-v3")}, s, 1, 32ull << 20);
+  kn.clear();
+  for (const auto& p : of_op(ds, OpKind::kMatmul)) kn.insert({p.shape.k, p.shape.n});
+  CHECK(kn.count({512, 32768}));
+  CHECK(of_op(ds, OpKind::kAttentionDecode).empty());
+  auto noted = [&](const profiler::SweepPlan& plan, const std::string& what) {
+    return std::any_of(plan.notes.begin(), plan.notes.end(),
+                       [&](const std::string& n) { return n.find(what) != std::string::npos; });
+  };
+  CHECK(noted(ds, "mla_q_kv_a_proj has no kernel"));
+  CHECK(noted(ds, "attention (MLA) has no kernel shape"));
+  // Mistral-7B-v0.1: every layer slides over 4096 tokens; decode attention carries it.
+  const auto mis = profiler::derive_sweep({catalog_model("mistral-7b-v0.1")}, s, 1, 32ull << 20);
+  REQUIRE_FALSE(of_op(mis, OpKind::kAttentionDecode).empty());
+  for (const auto& p : of_op(mis, OpKind::kAttentionDecode)) CHECK(p.shape.window == 4096);
+}
+
+// The committed profile was migrated from schema version 1 by scripts/migrate-profile-v1.sh
+// (matmul and decode attention streamed, the rest cached). That is honest only if the
+// profiler streamed exactly those points when it ran: re-derive the plan of that run (the
+// models of the validation matrix at --full, the profile's last-level cache) and compare
+// every row.
+TEST_CASE("the committed profile's timing conditions are the ones its sweep used",
+          "[profiler][sweeps]") {
+  core::Diagnostics d;
+  const auto prof =
+      schema::load_hardware_profile_yaml(test::profiles_dir() + "/measured/vm-2026-11-27.yaml", d);
+  INFO(d.format());
+  REQUIRE(prof);
+  std::uint64_t llc = 0;
+  for (const auto& c : prof->topology.caches) llc = std::max(llc, c.size_bytes);
+  auto s = profiler::settings_for(profiler::Effort::kFull).sweeps;
+  s.threads = {1, 2};
+  const auto plan = profiler::derive_sweep(
+      {catalog_model("tinyllama-1.1b"), catalog_model("llama-3.1-8b"), catalog_model("llama-2-7b")},
+      s, 2, llc);
+  int matched = 0;
+  std::string unmatched;
+  for (const auto& k : prof->kernels) {
+    const auto it = std::find_if(plan.points.begin(), plan.points.end(), [&](const auto& p) {
+      return p.kernel->op == k.op && core::name(p.kernel->dtype) == k.dtype && p.shape == k.shape &&
+             p.threads == k.threads;
+    });
+    if (it == plan.points.end()) {
+      unmatched += k.kernel + " " + profiler::shape_label(k.shape) + "\n";
+      continue;
+    }
+    ++matched;
+    INFO(k.kernel << " " << profiler::shape_label(k.shape));
+    CHECK((k.condition == schema::TimingCondition::kStreamed) == it->streamed);
+  }
+  // Every row is found in today's plan but RoPE's: that sweep rotated the q heads only, the
+  // graph's RoPE call (what the estimator looks up) covers the q and k heads.
+  int rope = 0;
+  for (const auto& k : prof->kernels) rope += k.op == core::OpKind::kRopeHalfSplit;
+  INFO(unmatched);
+  CHECK(matched == static_cast<int>(prof->kernels.size()) - rope);
 }
 
 TEST_CASE("the sweep plan is deterministic, deduplicated and capped", "[profiler][sweeps]") {
