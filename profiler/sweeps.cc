@@ -448,7 +448,7 @@ std::string efficiency_table(const std::vector<EfficiencyRow>& rows) {
       "  compute-bound points: % of the FP32 FMA peak, or of the int8 dot-product peak for\n"
       "  matmuls over block-quantized weights (peaks scaled to the point's threads);\n"
       "  memory-bound points: % of the triad bandwidth at the same threads, from memory for\n"
-      "  matmul and decode attention (streamed operands), at the op's own bytes otherwise.\n";
+      "  the points timed streamed, at the op's own bytes for those timed cached.\n";
   out += fmt::format("{:<18} {:<6} {:>7}  {:<10} {:>6} {:>8} {:>8}\n", "op", "dtype", "threads",
                      "bound", "points", "best", "median");
   for (const auto& r : rows)

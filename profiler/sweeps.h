@@ -77,15 +77,14 @@ struct SweepPlan {
   std::vector<std::string> notes;  // what was skipped or reduced, and why
 };
 
-// Every point the models ask for, deduplicated across models: for each model (MLA attention
-// and shapes a kernel cannot take are noted and skipped) the distinct (k, n) of the matrices
-// of its first layer (and first MoE layer) plus the lm_head (the embedding when tied), at
-// every m and weight dtype; decode attention at every context and KV dtype with the model's
-// heads, kv_heads and head_dim; prefill attention (f32 KV) at every prefill size; RMSNorm or
-// LayerNorm (hidden), RoPE (heads x head_dim; half-split, interleaved for GPT-J), the FFN
-// activation (SwiGLU/GeGLU or SiLU/GELU over the intermediate size) and the residual add at
-// every row_tokens, softmax over the vocabulary (one row); each at every thread count (capped
-// at max_threads). `llc_bytes` decides `streamed`. Pure: same inputs, same plan.
+// Every point the models ask for, deduplicated across models, with the shapes of the calls
+// of core's op graph (core/op_graph.h, one device, unfused kernels): the distinct (k, n) of
+// its matmuls and of the routed experts' matrices at every m and weight dtype; its decode
+// attention at every context and KV dtype; its prefill attention (f32 KV) at every prefill
+// size; its norms, RoPE, FFN activation and residual add at every row_tokens; its sampling
+// softmax for one sequence; each at every thread count (capped at max_threads). Ops without
+// a kernel (MLA projections and attention) and shapes a kernel cannot take are noted and
+// skipped. `llc_bytes` decides `streamed`. Pure: same inputs, same plan.
 SweepPlan derive_sweep(const std::vector<SweepModel>& models, const SweepSettings& s,
                        int max_threads, std::uint64_t llc_bytes);
 
@@ -140,9 +139,9 @@ SweepRun run_sweep(const std::vector<SweepPoint>& points, const SweepSettings& s
 // The compute roof is the FP32 FMA peak, or the int8 dot-product peak for matmuls over
 // block-quantized weights (they multiply in int8), scaled to the point's threads. A point is
 // compute-bound when flop / roof >= bytes / triad bandwidth, memory-bound otherwise;
-// efficiency is achieved FLOP/s over the roof or bytes/s over the bandwidth. Matmul and
-// decode attention are compared with the triad from memory (the largest working set: their
-// operands are streamed), other ops with the triad at their own bytes (cache-resident).
+// efficiency is achieved FLOP/s over the roof or bytes/s over the bandwidth. Points timed
+// `streamed` (their recorded condition) are compared with the triad from memory (the
+// largest working set), `cached` ones with the triad at their own bytes.
 struct EfficiencyRow {
   std::string op;
   std::string dtype;

@@ -1,5 +1,5 @@
 // registry_cuda.h — the explicit list of CUDA kernels (built only with LLMSIZER_ENABLE_CUDA):
-// name, op (kernels::OpKind), weight/cache dtype, activation dtype, the minimum compute
+// name, op (core::OpKind), weight/cache dtype, activation dtype, the minimum compute
 // capability, entry point, error bound against the CPU reference kernels (kernels/reference/)
 // and FLOP/byte counts from core/ (kernels/shape_cost.h, the CPU registry's). Tests run every
 // entry against its reference when a device is present; the profiler times them. Immutable.
