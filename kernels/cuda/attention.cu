@@ -5,6 +5,7 @@
 // online softmax, so the score matrix never exists. f32 arithmetic; K/V f32 or f16.
 #include <mutex>
 
+#include "core/op_graph.h"
 #include "kernels/cuda/cuda_check.cuh"
 #include "kernels/cuda/device_math.cuh"
 
@@ -124,8 +125,8 @@ __global__ void decode_merge_kernel(AttentionArgs a, std::int64_t splits, const 
   }
 }
 
-void validate(const AttentionArgs& a, const char* what) {
-  const std::string w(what);
+void validate(const AttentionArgs& a, core::OpKind op) {
+  const std::string w(core::op_name(op));
   if (a.head_dim < kWarp || a.head_dim > kMaxHeadDim || a.head_dim % kWarp != 0)
     throw CudaError(w + ": head_dim must be a multiple of 32 in 32..256");
   if (a.heads < 1 || a.kv_heads < 1 || a.heads % a.kv_heads != 0)
@@ -163,7 +164,7 @@ struct PrefillLaunch {
   static void run(const AttentionArgs& a) {
     prefill_kernel<T, P>
         <<<detail::blocks_for(a.tokens * a.heads, kWarpsPerBlock), kWarpsPerBlock * kWarp>>>(a);
-    LLMSIZER_CUDA_LAUNCHED("attention_prefill");
+    LLMSIZER_CUDA_LAUNCHED(core::op_name(core::OpKind::kAttentionPrefill).data());
   }
 };
 
@@ -198,7 +199,7 @@ struct DecodeLaunch {
 }  // namespace
 
 void attention_prefill(const AttentionArgs& a) {
-  validate(a, "attention_prefill");
+  validate(a, core::OpKind::kAttentionPrefill);
   if (a.kv_dtype == core::DType::kF16)
     dispatch_p<PrefillLaunch, std::uint16_t>(a.head_dim, a);
   else
@@ -206,7 +207,7 @@ void attention_prefill(const AttentionArgs& a) {
 }
 
 void attention_decode(const AttentionArgs& a) {
-  validate(a, "attention_decode");
+  validate(a, core::OpKind::kAttentionDecode);
   if (a.tokens != 1) throw CudaError("attention_decode: tokens must be 1");
   if (a.kv_dtype == core::DType::kF16)
     dispatch_p<DecodeLaunch, std::uint16_t>(a.head_dim, a);

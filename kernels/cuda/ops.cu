@@ -1,6 +1,7 @@
 // ops.cu — RMSNorm (one block per row, block reduction of the sum of squares), RoPE (one
 // thread per rotated pair, angle in double) and SwiGLU (element-wise), with the definitions
 // of reference::rmsnorm, reference::rope and reference::gated.
+#include "core/op_graph.h"
 #include "kernels/cuda/cuda_check.cuh"
 #include "kernels/cuda/device_math.cuh"
 
@@ -59,7 +60,7 @@ __global__ void swiglu_kernel(GatedArgs a) {
 void rmsnorm(const NormArgs& a) {
   if (a.rows < 1 || a.dim < 1) throw CudaError("rmsnorm: rows and dim must be positive");
   rmsnorm_kernel<<<static_cast<unsigned>(a.rows), kNormThreads>>>(a);
-  LLMSIZER_CUDA_LAUNCHED("rmsnorm");
+  LLMSIZER_CUDA_LAUNCHED(core::op_name(core::OpKind::kRmsNorm).data());
 }
 
 void rope(bool half_split, const RopeArgs& a) {
@@ -67,13 +68,15 @@ void rope(bool half_split, const RopeArgs& a) {
   const std::int64_t pairs = a.tokens * a.heads * (a.head_dim / 2);
   if (pairs == 0) return;
   rope_kernel<<<detail::blocks_for(pairs, kThreads), kThreads>>>(a, half_split);
-  LLMSIZER_CUDA_LAUNCHED("rope");
+  LLMSIZER_CUDA_LAUNCHED(
+      core::op_name(half_split ? core::OpKind::kRopeHalfSplit : core::OpKind::kRopeInterleaved)
+          .data());
 }
 
 void swiglu(const GatedArgs& a) {
   if (a.n == 0) return;
   swiglu_kernel<<<detail::blocks_for(a.n, kThreads), kThreads>>>(a);
-  LLMSIZER_CUDA_LAUNCHED("swiglu");
+  LLMSIZER_CUDA_LAUNCHED(core::op_name(core::OpKind::kSwiGlu).data());
 }
 
 }  // namespace llmsizer::kernels::cuda
