@@ -8,9 +8,12 @@ set(LLMSIZER_ALLOWED_kernels_cuda "llmsizer_core;llmsizer_kernels")
 set(LLMSIZER_ALLOWED_profiler
     "llmsizer_core;llmsizer_kernels;llmsizer_kernels_cuda;llmsizer_schema")
 set(LLMSIZER_ALLOWED_estimator "llmsizer_core;llmsizer_schema")
+set(LLMSIZER_ALLOWED_report "llmsizer_core;llmsizer_schema;llmsizer_estimator")
+set(LLMSIZER_ALLOWED_validation
+    "llmsizer_core;llmsizer_schema;llmsizer_kernels;llmsizer_profiler;llmsizer_estimator")
 
 function(llmsizer_check_layering)
-  foreach(module core schema kernels kernels_cuda profiler estimator)
+  foreach(module core schema kernels kernels_cuda profiler estimator report validation)
     set(target llmsizer_${module})
     if(NOT TARGET ${target})
       continue()

@@ -16,11 +16,21 @@ std::optional<double> quantile_abs(std::vector<double> v, double q) {
   const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(v.size())));
   return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
 }
+
+// Median of |x| (the mean of the two middle values for an even count).
+std::optional<double> median_abs(std::vector<double> v) {
+  if (v.empty()) return std::nullopt;
+  for (auto& x : v) x = std::abs(x);
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
 }  // namespace
 
 ErrorBand error_band(const schema::ValidationResults& r, std::string basis, double quantile) {
-  std::vector<double> pre, dec, mem;
+  std::vector<double> pre, dec, mem, all;
   for (const auto& s : r.samples) {
+    all.push_back(s.error);
     (s.metric == schema::ErrorMetric::kPrefill  ? pre
      : s.metric == schema::ErrorMetric::kDecode ? dec
                                                 : mem)
@@ -32,6 +42,8 @@ ErrorBand error_band(const schema::ValidationResults& r, std::string basis, doub
   b.prefill = quantile_abs(pre, quantile);
   b.decode = quantile_abs(dec, quantile);
   b.memory = quantile_abs(mem, quantile);
+  b.median = median_abs(all);
+  b.max = quantile_abs(all, 1.0);
   b.points = static_cast<std::int64_t>(r.samples.size());
   b.source = r.file;
   return b;

@@ -17,6 +17,11 @@ struct ErrorBand {
   std::optional<double> prefill;  // relative, e.g. 0.12 = ±12%; nullopt: no validation data
   std::optional<double> decode;
   std::optional<double> memory;
+  // Over every sample, whatever its class (what a report quotes as "median error ... on
+  // `points` measurements"): the median and the largest |relative error|; nullopt without
+  // samples.
+  std::optional<double> median;
+  std::optional<double> max;
   std::int64_t points = 0;
   std::string source;  // the results file
 };

@@ -37,6 +37,9 @@ TEST_CASE("validation results of both kinds become error samples", "[estimator][
   CHECK(*b.decode == Approx(0.04));  // nearest rank: ceil(0.8 * 2) = 2nd of {0.02, 0.04}
   CHECK(*b.memory == Approx(0.01));
   CHECK(b.points == 4);
+  REQUIRE(b.median);  // over all classes: |error| {0.01, 0.02, 0.04, 0.1}
+  CHECK(*b.median == Approx(0.03));
+  CHECK(*b.max == Approx(0.1));
   const auto ab = estimator::error_band(*acc, "datasheet", 0.5);
   CHECK(*ab.prefill == Approx(0.05));
   CHECK_FALSE(ab.memory);
