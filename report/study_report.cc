@@ -1,6 +1,8 @@
 // study_report.cc — charts, Markdown, HTML and summary of a study run (study_report.h).
 #include "report/study_report.h"
 
+#include "report/page.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -206,7 +208,7 @@ std::string basis_line(const StudyReportInput& in) {
   const std::string what = measured.empty() ? ds
                            : datasheet      ? ms + "; the other hardware: " + ds
                                             : ms;
-  return "- Basis: " + what + "; memory computed from the architecture.\n";
+  return "Basis: " + what + "; memory computed from the architecture.";
 }
 
 // "~2x" for a factor, else a percentage: the largest |error| of the band.
@@ -235,7 +237,7 @@ std::string sensitivity(const StudyReportInput& in, const ResultRow& winner,
   }
   const std::string prices =
       " Prices are dated snapshots; re-run with your own prices (base `usd_per_hour`, "
-      "`purchase_usd`) to check the ranking.\n\n";
+      "`purchase_usd`) to check the ranking.";
   if (bands.size() < static_cast<std::size_t>(ds) + static_cast<std::size_t>(ms))
     return fmt::format(
                "The predictions rest on {} without validation results (profiles/validation); a "
@@ -265,126 +267,143 @@ std::string sensitivity(const StudyReportInput& in, const ResultRow& winner,
          prices;
 }
 
-// ---- the Markdown sections ----
+// ---- the page ----
 
-std::string how_computed(const StudyReportInput& in, std::uint64_t rows) {
+std::vector<PageListItem> how_computed(const StudyReportInput& in, std::uint64_t rows) {
   const auto& spec = in.study->spec();
-  std::string md = "## How this was computed\n\n";
-  md += fmt::format("- Command evaluated per point: `{}`; {} points, {} pass the constraints.\n",
-                    spec.evaluate, in.study->point_count(), rows);
+  std::vector<PageListItem> items;
+  items.push_back({fmt::format("Command evaluated per point: `{}`; {} points, {} pass the "
+                               "constraints.",
+                               spec.evaluate, in.study->point_count(), rows),
+                   {}});
   for (const auto& a : spec.base)
-    md += fmt::format("- base `{}` = `{}`\n", a.key, a.values[0].text);
+    items.push_back({fmt::format("base `{}` = `{}`", a.key, a.values[0].text), {}});
   for (const auto* group : {&spec.grid, &spec.ranges, &spec.zip})
     for (const auto& a : *group) {
       std::string vals;
       for (std::size_t i = 0; i < a.values.size() && i < 12; ++i)
         vals += (i ? ", " : "") + a.values[i].text;
       if (a.values.size() > 12) vals += fmt::format(", ... ({} values)", a.values.size());
-      md += fmt::format("- swept `{}`: {}\n", a.key, vals);
+      items.push_back({fmt::format("swept `{}`: {}", a.key, vals), {}});
     }
-  for (const auto& c : spec.constraints) md += fmt::format("- constraint: `{}`\n", c.text);
+  for (const auto& c : spec.constraints)
+    items.push_back({fmt::format("constraint: `{}`", c.text), {}});
   for (const auto& dv : spec.derived)
-    md += fmt::format("- derived `{}` = `{}`\n", dv.name, dv.text);
-  md += basis_line(in);
+    items.push_back({fmt::format("derived `{}` = `{}`", dv.name, dv.text), {}});
+  items.push_back({basis_line(in), {}});
   if (in.prices->assumptions) {
-    md += "- TCO assumptions (profiles/costs/assumptions.yaml):\n";
+    PageListItem tco{"TCO assumptions (profiles/costs/assumptions.yaml):", {}};
     for (const auto& [k, v] : in.prices->assumptions->values)
-      md += fmt::format("  - {} = {} — {} ({})\n", k, schema::format_number(v.value), v.from.source,
-                        v.from.as_of);
+      tco.sub.push_back(fmt::format("{} = {} — {} ({})", k, schema::format_number(v.value),
+                                    v.from.source, v.from.as_of));
+    items.push_back(std::move(tco));
   }
-  md +=
-      "- Rental prices: the cheapest published on-demand offer per device in profiles/costs; API "
-      "prices: the newest snapshot in profiles/apis (each with its source and date).\n\n";
-  return md;
+  items.push_back(
+      {"Rental prices: the cheapest published on-demand offer per device in "
+       "profiles/costs; API prices: the newest snapshot in profiles/apis (each with "
+       "its source and date).",
+       {}});
+  return items;
 }
 
-std::string results_table(const std::vector<estimator::StudyColumn>& cols,
-                          const std::vector<ResultRow>& best) {
-  std::string md = "| # |";
-  for (const auto& c : cols) md += " " + c.name + " |";
-  md += "\n|---|";
-  for (std::size_t i = 0; i < cols.size(); ++i) md += "---|";
-  md += "\n";
+PageTable results_table(const std::vector<estimator::StudyColumn>& cols,
+                        const std::vector<ResultRow>& best) {
+  PageTable t;
+  t.header.push_back("#");
+  t.numeric.push_back(true);
+  for (const auto& c : cols) {
+    t.header.push_back(c.unit.empty() ? c.name : c.name + " (" + c.unit + ")");
+    t.numeric.push_back(!c.text);
+  }
   for (std::size_t i = 0; i < best.size(); ++i) {
-    md += fmt::format("| {} |", i + 1);
+    std::vector<std::string> row{std::to_string(i + 1)};
     for (std::size_t c = 0; c < cols.size(); ++c) {
       const std::string& v = best[i].cells[c];
-      md += " " +
-            (cols[c].text || v.empty() ? (v.empty() ? "-" : v)
-                                       : fmt::format("{:.4g}", best[i].num[c])) +
-            " |";
+      row.push_back(v.empty() ? "-" : cols[c].text ? v : format_cell(best[i].num[c], cols[c].unit));
     }
-    md += "\n";
+    t.rows.push_back(std::move(row));
   }
-  return md;
+  return t;
 }
 
-std::string winner_section(const StudyReportInput& in, const std::vector<ResultRow>& best) {
-  const Columns col{*in.study};
-  const auto& spec = in.study->spec();
-  std::string md = "\n## The winner and why\n\n";
-  const ResultRow& w = best.front();
+// "**model m, hardware h, weights w** (tp 2, 2 devices)"
+std::string winner_ident(const Columns& col, const ResultRow& w) {
   std::string ident;
   for (const char* k : {"model", "hardware", "weights", "api"})
     if (col(k) >= 0)
       ident += (ident.empty() ? "" : ", ") + std::string(k) + " " + Columns::cell(w, col(k));
-  md += fmt::format("**{}** (tp {}, {} devices)", ident, Columns::cell(w, col("tp")),
-                    Columns::cell(w, col("devices")));
-  if (spec.sort.empty()) return md;
+  return fmt::format("**{}** (tp {}, {} devices)", ident, Columns::cell(w, col("tp")),
+                     Columns::cell(w, col("devices")));
+}
+
+// The sort column's value of a row with its unit: "`usd_per_mtok_output` = $1.24 ($/1M tokens)".
+std::string sort_value(const estimator::Study& study, const ResultRow& r) {
+  const auto& key = study.spec().sort[0].column;
+  const int sc = study.column_index(key);
+  const auto& unit = study.columns()[static_cast<std::size_t>(sc)].unit;
+  return fmt::format("`{}` = {}{}", key, format_cell(Columns::num(r, sc), unit),
+                     unit.empty() ? "" : " (" + unit + ")");
+}
+
+// The question's answer in one sentence, for the top of the page.
+std::string answer(const StudyReportInput& in, const std::vector<ResultRow>& best,
+                   std::uint64_t rows) {
+  const auto& spec = in.study->spec();
+  if (best.empty())
+    return fmt::format(
+        "**Answer:** no configuration passes the constraints ({} points "
+        "evaluated); relax a constraint or widen the sweep.",
+        in.study->point_count());
+  std::string s = "**Answer:** " + winner_ident(Columns{*in.study}, best.front());
+  if (!spec.sort.empty()) s += " is first by " + sort_value(*in.study, best.front());
+  return s + fmt::format(", of {} configurations that pass the constraints ({} evaluated).", rows,
+                         in.study->point_count());
+}
+
+void winner_section(const StudyReportInput& in, const std::vector<ResultRow>& best, Page& page) {
+  const Columns col{*in.study};
+  const auto& spec = in.study->spec();
+  page.heading("The winner and why");
+  const ResultRow& w = best.front();
+  std::string text = winner_ident(col, w);
+  if (spec.sort.empty()) return page.paragraph(text);
+  text += " is first by " + sort_value(*in.study, w);
+  if (best.size() < 2) return page.paragraph(text + ".");
   const int sc = in.study->column_index(spec.sort[0].column);
-  md += fmt::format(" is first by `{}` = {:.4g}", spec.sort[0].column, Columns::num(w, sc));
-  if (best.size() < 2) return md + ".\n\n";
   const double a = Columns::num(w, sc), b = Columns::num(best[1], sc);
   const double margin = std::fabs(b - a) / std::max(1e-300, std::fabs(a));
-  md += fmt::format("; the runner-up ({}{}) is {:.1f}% {}.\n\n",
-                    Columns::cell(best[1], col("hardware")),
-                    col("weights") >= 0 ? " " + Columns::cell(best[1], col("weights")) : "",
-                    100 * margin, spec.sort[0].descending ? "lower" : "higher");
-  md += "## How sensitive the conclusion is\n\n";
-  return md + sensitivity(in, w, best[1], margin);
+  page.paragraph(
+      text + fmt::format("; the runner-up ({}{}) is {:.1f}% {}.",
+                         Columns::cell(best[1], col("hardware")),
+                         col("weights") >= 0 ? " " + Columns::cell(best[1], col("weights")) : "",
+                         100 * margin, spec.sort[0].descending ? "lower" : "higher"));
+  page.heading("How sensitive the conclusion is");
+  page.paragraph(sensitivity(in, w, best[1], margin));
 }
 
-std::string markdown(const StudyReportInput& in, ResultKeeper& kept,
-                     const std::vector<StudyChart>& charts) {
+Page page(const StudyReportInput& in, ResultKeeper& kept, const std::vector<StudyChart>& charts) {
   const auto& spec = in.study->spec();
-  std::string md = "# " + spec.title + "\n\n";
-  if (!spec.question.empty()) md += spec.question + "\n\n";
-  md += how_computed(in, kept.rows());
-  md += "## Results\n\n";
+  Page page;
+  page.title = spec.title;
+  if (!spec.question.empty()) page.paragraph(spec.question);
   const auto& best = kept.best();
-  if (best.empty())
-    md += "No point passes the constraints.\n\n";
-  else
-    md += results_table(in.study->columns(), best) + winner_section(in, best);
+  page.paragraph(answer(in, best, kept.rows()));
+  page.heading("How this was computed");
+  page.list(how_computed(in, kept.rows()));
+  page.heading("Results");
+  if (best.empty()) {
+    page.paragraph("No point passes the constraints.");
+  } else {
+    page.table(results_table(in.study->columns(), best));
+    winner_section(in, best, page);
+  }
   if (!charts.empty()) {
-    md += "## Charts\n\n";
-    for (const auto& c : charts) md += fmt::format("![{}]({})\n\n", c.file, c.file);
+    page.heading("Charts");
+    for (const auto& c : charts) page.chart(c.file, c.svg);
   }
-  md += fmt::format("All {} passing points: `results.csv`{}.\n", kept.rows(),
-                    in.jsonl ? ", `results.jsonl`" : "");
-  return md;
-}
-
-std::string html(const std::string& title, const std::string& md,
-                 const std::vector<StudyChart>& charts) {
-  std::string out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" +
-                    schema::json_escape(title) +
-                    "</title><style>body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
-                    "table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;"
-                    "padding:2px 6px}pre{white-space:pre-wrap}</style></head><body>\n<pre>";
-  for (char ch : md) {
-    if (ch == '<')
-      out += "&lt;";
-    else if (ch == '>')
-      out += "&gt;";
-    else if (ch == '&')
-      out += "&amp;";
-    else
-      out += ch;
-  }
-  out += "</pre>\n";
-  for (const auto& c : charts) out += "<div>" + c.svg + "</div>\n";
-  return out + "</body></html>\n";
+  page.paragraph(fmt::format("All {} passing points: `results.csv`{}.", kept.rows(),
+                             in.jsonl ? ", `results.jsonl`" : ""));
+  return page;
 }
 
 std::string summary(const estimator::Study& study, const std::vector<ResultRow>& best) {
@@ -426,8 +445,9 @@ std::vector<StudyChart> study_charts(const estimator::Study& study, ResultKeeper
 StudyReport build_study_report(const StudyReportInput& in, ResultKeeper& kept) {
   StudyReport r;
   r.charts = study_charts(*in.study, kept);
-  r.markdown = markdown(in, kept, r.charts);
-  r.html = html(in.study->spec().title, r.markdown, r.charts);
+  const Page p = page(in, kept, r.charts);
+  r.markdown = render_markdown(p);
+  r.html = render_html(p);
   r.summary = summary(*in.study, kept.best());
   return r;
 }

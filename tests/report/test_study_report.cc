@@ -176,10 +176,20 @@ TEST_CASE("a datasheet study states the datasheet basis and the given error", "[
   for (const auto& c : r.charts) {
     CHECK(c.svg.find("<svg") != std::string::npos);
     CHECK(r.markdown.find("![" + c.file + "](" + c.file + ")") != std::string::npos);
-    CHECK(r.html.find(c.svg) != std::string::npos);
+    CHECK(r.html.find(c.svg.substr(c.svg.find("<svg"))) != std::string::npos);
   }
-  // The page escapes the Markdown; the summary lists the top rows with the sort column.
-  CHECK(r.html.find("<pre># T &lt;&amp;&gt;\n") != std::string::npos);
+  // The HTML page is rendered, not Markdown in a <pre>: escaped title, real tables with the
+  // numbers right-aligned, no Markdown syntax left.
+  CHECK(r.html.find("<h1>T &lt;&amp;&gt;</h1>") != std::string::npos);
+  CHECK(r.html.find("<pre") == std::string::npos);
+  CHECK(r.html.find("<th class=\"num\">tpot_s (s)</th>") != std::string::npos);
+  CHECK(r.html.find("<td class=\"num\">") != std::string::npos);
+  CHECK(r.html.find("<li>swept <code>hardware</code>: h100-sxm, l40s</li>") != std::string::npos);
+  for (const char* md : {"| ", "|---", "## ", "**", "![", "- swept"})
+    CHECK(r.html.find(md) == std::string::npos);
+  // The answer comes first, before how it was computed.
+  CHECK(r.markdown.find("**Answer:** **model llama-3.1-8b, hardware h100-sxm") <
+        r.markdown.find("## How this was computed"));
   CHECK(r.summary.rfind("\nT <&>\n  1. llama-3.1-8b ", 0) == 0);
   CHECK(r.summary.find("  tpot_s ") != std::string::npos);
 }
