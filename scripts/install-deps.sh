@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(build-essential cmake ccache pkg-config git
       libfmt-dev libyaml-cpp-dev libcli11-dev catch2
       libeigen3-dev libhwloc-dev libbenchmark-dev
-      libopenblas-dev)  # OpenBLAS: only for the bench_kernels_openblas comparison
+      libopenblas-dev  # OpenBLAS: only for the bench_kernels_openblas comparison
+      chromium)  # headless, for the test that renders the study report page
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
