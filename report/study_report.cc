@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -31,17 +33,57 @@ struct Columns {
   }
 };
 
-// Each series' points sorted by x.
-void add_sorted(const std::map<std::string, schema::SvgSeries>& by, schema::SvgChart& ch,
-                std::size_t max_series) {
-  for (const auto& [n, s] : by) {
+// The name of the configuration a row belongs to: the values of the study's swept axes
+// (those with more than one value) that are result columns, except the `excluded` ones (the
+// chart's x axis) — so that lines of different models, KV dtypes or prompt lengths are never
+// joined into one zig-zag.
+std::string series_name(const Columns& col, const ResultRow& r,
+                        std::initializer_list<std::string_view> excluded) {
+  const auto& spec = col.study.spec();
+  std::string name;
+  for (const auto* group : {&spec.grid, &spec.zip, &spec.ranges})
+    for (const auto& a : *group) {
+      if (std::find(excluded.begin(), excluded.end(), a.key) != excluded.end() ||
+          a.values.size() < 2 || col(a.key.c_str()) < 0)
+        continue;
+      const std::string v = Columns::cell(r, col(a.key.c_str()));
+      const bool bare =
+          a.key == "model" || a.key == "hardware" || a.key == "weights" || a.key == "api";
+      name += (name.empty() ? "" : " ") + (bare ? v : a.key + " " + v);
+    }
+  return name.empty() ? "all points" : name;
+}
+
+// Each series' points sorted by x; at most `max_series` of them, chosen by `rank` (largest
+// first; series named in `keep` always stay). Returns how many series were left out.
+std::size_t add_sorted(const std::map<std::string, schema::SvgSeries>& by, schema::SvgChart& ch,
+                       std::size_t max_series, const std::map<std::string, double>& rank = {},
+                       const std::set<std::string>& keep = {}) {
+  std::vector<std::string> names;
+  for (const auto& [n, s] : by) names.push_back(n);
+  if (names.size() > max_series && !rank.empty()) {
+    auto score = [&](const std::string& n) {
+      const auto it = rank.find(n);
+      return it == rank.end() ? -INFINITY : it->second;
+    };
+    std::stable_sort(names.begin(), names.end(), [&](const auto& x, const auto& y) {
+      const bool kx = keep.count(x) > 0, ky = keep.count(y) > 0;
+      return kx != ky ? kx : score(x) > score(y);
+    });
+    names.resize(max_series);
+    std::sort(names.begin(), names.end());
+  }
+  for (const auto& n : names) {
+    if (ch.series.size() >= max_series) break;
+    const auto& s = by.at(n);
     std::vector<std::size_t> idx(s.x.size());
     for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
     std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return s.x[a] < s.x[b]; });
     schema::SvgSeries sorted{n, {}, {}, schema::SvgSeries::Style::kLinePoints, {}};
     for (auto i : idx) sorted.x.push_back(s.x[i]), sorted.y.push_back(s.y[i]);
-    if (ch.series.size() < max_series) ch.series.push_back(sorted);
+    ch.series.push_back(sorted);
   }
+  return by.size() - ch.series.size();
 }
 
 std::optional<std::string> pareto_chart(const Columns& col, const std::string& title,
@@ -72,7 +114,8 @@ std::optional<std::string> pareto_chart(const Columns& col, const std::string& t
 }
 
 std::optional<std::string> throughput_chart(const Columns& col, const std::string& title,
-                                            const std::vector<ResultRow>& sample) {
+                                            const std::vector<ResultRow>& sample,
+                                            const std::vector<ResultRow>& best) {
   const int xc = col("batch"), yc = col("output_tokens_per_s");
   if (xc < 0 || yc < 0) return std::nullopt;
   schema::SvgChart ch;
@@ -81,17 +124,27 @@ std::optional<std::string> throughput_chart(const Columns& col, const std::strin
   ch.y_label = "output throughput (tokens/s)";
   ch.log_x = true;
   std::map<std::string, schema::SvgSeries> by;
+  std::map<std::string, double> peak;
   for (const auto& r : sample) {
-    const std::string name = Columns::cell(r, col("hardware")) + " " +
-                             Columns::cell(r, col("weights")) + " tp" +
-                             Columns::cell(r, col("tp")) +
-                             (col("model") >= 0 ? " " + Columns::cell(r, col("model")) : "");
+    const std::string name = series_name(col, r, {"batch"});
     auto& s = by[name];
     s.name = name;
     s.x.push_back(Columns::num(r, xc));
     s.y.push_back(Columns::num(r, yc));
+    const double y = Columns::num(r, yc);
+    if (std::isfinite(y) && (!peak.count(name) || y > peak[name])) peak[name] = y;
   }
-  add_sorted(by, ch, 8);
+  // The configurations of the top rows always stay; the others by their peak throughput.
+  std::set<std::string> keep;
+  for (const auto& r : best)
+    if (keep.size() < 4) keep.insert(series_name(col, r, {"batch"}));
+  constexpr std::size_t kMaxSeries = 8;
+  const std::size_t left_out = add_sorted(by, ch, kMaxSeries, peak, keep);
+  if (left_out > 0)
+    ch.note = fmt::format(
+        "{} of {} configurations drawn (the top rows' and the highest peak throughput); {} more "
+        "in results.csv",
+        ch.series.size(), by.size(), left_out);
   return schema::render_line_chart(ch);
 }
 
@@ -108,7 +161,7 @@ std::optional<std::string> cost_chart(const Columns& col, const std::string& tit
   std::map<std::string, double> api_price;
   for (const auto& r : sample) {
     const double v = Columns::num(r, vc);
-    const std::string opt = Columns::cell(r, col("tp")) + " x " + Columns::cell(r, col("hardware"));
+    const std::string opt = series_name(col, r, {"volume", "api"});  // the APIs are lines
     for (const char* k : {"rent_monthly_usd", "own_monthly_usd"}) {
       const int kc = col(k);
       if (kc < 0 || !std::isfinite(Columns::num(r, kc))) continue;
@@ -148,11 +201,18 @@ std::optional<std::string> memory_chart(const Columns& col, const std::string& t
     gr.label = Columns::cell(r, col("hardware")) + " " + Columns::cell(r, col("weights")) + " tp" +
                Columns::cell(r, col("tp"));
     for (const char* k : keys) gr.values.push_back(Columns::num(r, col(k)));
+    gr.limit = Columns::num(r, col("capacity_gib"));
     bc.bars.push_back(gr);
-    if (!bc.limit) {
-      bc.limit = Columns::num(r, col("capacity_gib"));
-      bc.limit_label = "capacity of " + Columns::cell(r, col("hardware"));
-    }
+  }
+  // One capacity line when every bar's device has the same memory; else each bar its own.
+  bool same = !bc.bars.empty();
+  for (const auto& g : bc.bars) same = same && g.limit == bc.bars.front().limit;
+  if (same) {
+    bc.limit = bc.bars.front().limit;
+    bc.limit_label = "capacity of " + Columns::cell(best.front(), col("hardware"));
+    for (auto& g : bc.bars) g.limit.reset();
+  } else {
+    bc.limit_label = "capacity of each bar's device";
   }
   return schema::render_stacked_bars(bc);
 }
@@ -432,7 +492,7 @@ std::vector<StudyChart> study_charts(const estimator::Study& study, ResultKeeper
     if (c == "pareto")
       svg = pareto_chart(col, title, kept.sample());
     else if (c == "throughput_vs_batch")
-      svg = throughput_chart(col, title, kept.sample());
+      svg = throughput_chart(col, title, kept.sample(), kept.best());
     else if (c == "cost_vs_volume")
       svg = cost_chart(col, title, kept.sample());
     else if (c == "memory")

@@ -313,13 +313,45 @@ constexpr double kAxisLabelSize = 13;
 constexpr double kTickSize = 11;
 constexpr double kLegendSize = 12;
 constexpr double kPointLabelSize = 10;
-constexpr std::size_t kLegendChars = 28;
+constexpr std::size_t kLegendChars = 36;
+
+// The title's lines: one when it fits the canvas, else two, split after the last ": " or
+// else the last space that lets the first line fit (the second truncated if it still does
+// not fit).
+std::vector<std::string> title_lines(std::string_view title, double width) {
+  const std::size_t fit = chars_fitting(width - 24, kTitleSize);
+  const auto cps = code_points(title);
+  if (cps.size() <= fit) return {std::string(title)};
+  std::size_t cut = std::min(fit, cps.size() - 1);
+  while (cut > 0 && cps[cut] != " ") --cut;
+  // Prefer the break after the last ": " that fits (a subject after the study's title).
+  for (std::size_t i = cut; i > 1; --i)
+    if (cps[i] == " " && cps[i - 1] == ":") {
+      cut = i;
+      break;
+    }
+  if (cut == 0) return {truncate(title, fit)};
+  std::string first, rest;
+  for (std::size_t i = 0; i < cut; ++i) first += cps[i];
+  for (std::size_t i = cut + 1; i < cps.size(); ++i) rest += cps[i];
+  return {first, truncate(rest, fit)};
+}
+
+// Where the plot may start below the title.
+double plot_top(const std::string& title, double width) {
+  if (title.empty()) return 20;
+  return title_lines(title, width).size() > 1 ? 72 : 50;
+}
 
 // Title centered over the whole canvas.
 void draw_title(Svg& svg, double width, std::string_view title) {
   if (title.empty()) return;
-  svg.text(width / 2, 30, truncate(title, chars_fitting(width - 24, kTitleSize)),
-           {.size = kTitleSize, .anchor = "middle", .fill = "#111111", .bold = true});
+  double y = 30;
+  for (const auto& line : title_lines(title, width)) {
+    svg.text(width / 2, y, line,
+             {.size = kTitleSize, .anchor = "middle", .fill = "#111111", .bold = true});
+    y += kTitleSize + 4;
+  }
 }
 
 std::vector<std::string> tick_labels(const SvgAxisTicks& t) {
@@ -583,8 +615,8 @@ std::string render_line_chart(const SvgChart& c) {
 
   const double left = std::max(56.0, 34 + widest(y_labels, kTickSize) + 10);
   const double right = W - 18 - (legend_w > 0 ? legend_w + 14 : 0);
-  const double top = c.title.empty() ? 20 : 50;
-  const double bottom = H - (c.x_label.empty() ? 34 : 56);
+  const double top = plot_top(c.title, W);
+  const double bottom = H - (c.x_label.empty() ? 34 : 56) - (c.note.empty() ? 0 : 16);
   const Axis xa{c.log_x, xt.lo, xt.hi, left, right};
   const Axis ya{c.log_y, yt.lo, yt.hi, bottom, top};
 
@@ -598,7 +630,7 @@ std::string render_line_chart(const SvgChart& c) {
     svg.text(px, bottom + 17, x_labels[i], {.size = kTickSize, .anchor = "middle"});
   }
   if (!c.x_label.empty()) {
-    svg.text((left + right) / 2, H - 14,
+    svg.text((left + right) / 2, bottom + 42,
              truncate(c.x_label, chars_fitting(right - left, kAxisLabelSize)),
              {.size = kAxisLabelSize, .anchor = "middle"});
   }
@@ -698,6 +730,9 @@ std::string render_line_chart(const SvgChart& c) {
     svg.text((left + right) / 2, (top + bottom) / 2, "no data",
              {.size = 14, .anchor = "middle", .fill = "#777777"});
   }
+  if (!c.note.empty())
+    svg.text(12, H - 8, truncate(c.note, chars_fitting(W - 24, kPointLabelSize + 1)),
+             {.size = kPointLabelSize + 1, .fill = "#555555"});
   draw_legend(svg, legend, right + 14, top, bottom, legend_w);
   return svg.finish();
 }
@@ -718,6 +753,12 @@ std::string render_stacked_bars(const SvgBarChart& c) {
   }
   const bool has_limit = c.limit && plottable(*c.limit, false) && *c.limit > 0;
   if (has_limit) top_value = std::max(top_value, *c.limit);
+  const auto bar_limit = [](const SvgBarGroup& b) {
+    return b.limit && plottable(*b.limit, false) && *b.limit > 0;
+  };
+  bool bar_limits = false;
+  for (const auto& b : c.bars)
+    if (bar_limit(b)) bar_limits = true, top_value = std::max(top_value, *b.limit);
   const SvgAxisTicks yt = svg_axis_ticks(0, top_value > 0 ? top_value : 1, false, 6);
   const auto y_labels = tick_labels(yt);
 
@@ -728,7 +769,7 @@ std::string render_stacked_bars(const SvgBarChart& c) {
                                  : fmt::format("part {}", s + 1);
     legend.push_back({name, color_for(s), "", false, false, true});
   }
-  if (has_limit) {
+  if (has_limit || bar_limits) {
     legend.push_back(
         {c.limit_label.empty() ? "limit" : c.limit_label, "#000000", "6,4", true, false, false});
   }
@@ -736,7 +777,7 @@ std::string render_stacked_bars(const SvgBarChart& c) {
 
   const double left = std::max(56.0, 34 + widest(y_labels, kTickSize) + 10);
   const double right = W - 18 - (legend_w > 0 ? legend_w + 14 : 0);
-  const double top = c.title.empty() ? 20 : 50;
+  const double top = plot_top(c.title, W);
   const std::size_t n = c.bars.size();
   const double slot = (right - left) / static_cast<double>(std::max<std::size_t>(n, 1));
 
@@ -781,6 +822,10 @@ std::string render_stacked_bars(const SvgBarChart& c) {
     if (totals[i] > 0) {
       svg.text(cx, ya.map(totals[i]) - 5, compact(totals[i], 3),
                {.size = kTickSize, .anchor = "middle", .bold = true});
+    }
+    if (bar_limit(b)) {  // the bar's own limit, across its slot only
+      const double py = ya.map(*b.limit);
+      svg.line(cx - slot * 0.45, py, cx + slot * 0.45, py, "#000000", 1.75, "6,4");
     }
     const std::string label = truncate(b.label, label_chars);
     if (rotated) {

@@ -34,6 +34,7 @@ struct SvgChart {
   std::vector<SvgSeries> series;
   std::vector<SvgHLine> hlines;
   std::vector<SvgMarker> markers;
+  std::string note;  // one line under the plot, e.g. which series were left out
   int width = 800, height = 500;
 };
 
@@ -43,14 +44,15 @@ std::string render_line_chart(const SvgChart& c);
 struct SvgBarGroup {  // one stacked bar: one value per segment
   std::string label;
   std::vector<double> values;
+  std::optional<double> limit;  // this bar's own limit (e.g. its device's capacity)
 };
 
 struct SvgBarChart {
   std::string title, y_label;         // y axis label with unit, e.g. "memory per device (GiB)"
   std::vector<std::string> segments;  // legend names of the stacked segments
   std::vector<SvgBarGroup> bars;
-  std::optional<double> limit;  // e.g. device capacity line
-  std::string limit_label;
+  std::optional<double> limit;  // one line across all bars (e.g. the capacity they share)
+  std::string limit_label;      // legend label of the limit (or of the bars' own limits)
   int width = 800, height = 500;
 };
 

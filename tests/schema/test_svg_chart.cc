@@ -120,11 +120,11 @@ SvgBarChart example_bar_chart() {
   c.title = "Memory per device, Llama-3.1-70B at 32k context";
   c.y_label = "memory per device (GiB)";
   c.segments = {"weights", "KV cache", "activations", "overhead"};
-  c.bars = {{"TP=2 FP16", {65.7, 20.0, 3.1, 2.0}},
-            {"TP=4 FP16", {32.9, 10.0, 2.4, 2.0}},
-            {"TP=8 FP16", {16.4, 5.0, 1.9, 2.0}},
-            {"TP=4 FP8", {16.4, 10.0, 2.4, 2.0}},
-            {"TP=8 FP8 + long-context paged KV", {8.2, 5.0, 1.9, 2.0}}};
+  c.bars = {{"TP=2 FP16", {65.7, 20.0, 3.1, 2.0}, {}},
+            {"TP=4 FP16", {32.9, 10.0, 2.4, 2.0}, {}},
+            {"TP=8 FP16", {16.4, 5.0, 1.9, 2.0}, {}},
+            {"TP=4 FP8", {16.4, 10.0, 2.4, 2.0}, {}},
+            {"TP=8 FP8 + long-context paged KV", {8.2, 5.0, 1.9, 2.0}, {}}};
   c.limit = 80;
   c.limit_label = "H100 SXM capacity";
   return c;
@@ -177,7 +177,8 @@ TEST_CASE("optionally write the example charts", "[svg]") {
   crowded.limit.reset();
   for (int i = 0; i < 9; ++i) {
     crowded.bars.push_back({"config-" + std::to_string(i) + " TP=" + std::to_string(1 << (i % 4)),
-                            {40.0 / (1 + i % 4), 12.0 + i, 2.0, 2.0}});
+                            {40.0 / (1 + i % 4), 12.0 + i, 2.0, 2.0},
+                            {}});
   }
   std::ofstream(std::string(dir) + "/llmsizer_bar_crowded.svg") << render_stacked_bars(crowded);
 
@@ -381,14 +382,41 @@ TEST_CASE("empty and degenerate charts render without NaN or division by zero", 
 
   SvgBarChart bars;
   bars.segments = {"a"};
-  bars.bars = {{"zero", {0}}, {"bad", {kNaN, -3, kInf}}, {"empty", {}}};
+  bars.bars = {{"zero", {0}, {}}, {"bad", {kNaN, -3, kInf}, kNaN}, {"empty", {}, -1.0}};
   bars.limit = kNaN;
   check_well_formed(render_stacked_bars(bars));
 
   SvgBarChart limit_only;
   limit_only.limit = 24;
-  limit_only.bars = {{"x", {}}};
+  limit_only.bars = {{"x", {}, {}}};
   const std::string l = render_stacked_bars(limit_only);
   check_well_formed(l);
   CHECK(contains(l, "limit 24"));
+
+  // Each bar's own limit is drawn over its slot only (dashed), and named in the legend.
+  SvgBarChart own;
+  own.segments = {"weights"};
+  own.limit_label = "capacity of each bar's device";
+  own.bars = {{"a", {10}, 24.0}, {"b", {30}, 80.0}};
+  const std::string o = render_stacked_bars(own);
+  check_well_formed(o);
+  CHECK(contains(o, "capacity of each bar"));
+  std::size_t dashed = 0;
+  for (std::size_t at = o.find("stroke-dasharray=\"6,4\""); at != std::string::npos;
+       at = o.find("stroke-dasharray=\"6,4\"", at + 1))
+    ++dashed;
+  CHECK(dashed == 3);  // two bars' limits and the legend swatch
+}
+
+TEST_CASE("a long title wraps onto two lines instead of being cut", "[svg]") {
+  SvgChart c;
+  c.title = "Quantization what-if: Llama-3.1-70B at f16, fp8, int4 and q4_k_m: cost vs latency";
+  c.series = {{"s", {1, 2}, {1, 2}, SvgSeries::Style::kLinePoints, {}}};
+  const std::string svg = render_line_chart(c);
+  check_well_formed(svg);
+  CHECK(contains(svg, ">Quantization what-if: Llama-3.1-70B at f16, fp8, int4 and q4_k_m:<"));
+  CHECK(contains(svg, ">cost vs latency<"));
+  CHECK(!contains(svg, "\xE2\x80\xA6"));  // no ellipsis
+  c.note = "3 of 9 configurations drawn";
+  CHECK(contains(render_line_chart(c), ">3 of 9 configurations drawn<"));
 }
