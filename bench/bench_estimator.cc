@@ -1,5 +1,5 @@
 // bench_estimator.cc — how fast llmsizer's own estimates run: they sit inside every sweep,
-// study and serving simulation. Targets (issue 3): >= 1,000,000 full latency/throughput
+// study and serving simulation. Targets (docs/benchmarks.md): >= 1,000,000 full latency/throughput
 // evaluations per second on one core for a dense 32-layer model, >= 200,000 for
 // DeepSeek-V3. A "full evaluation" is PerfModel::evaluate(): prefill, three decode steps
 // (Simpson average over the growing context), TTFT, TPOT, e2e and throughput, for a model
@@ -65,7 +65,7 @@ void BM_EstimateReport(benchmark::State& state, const char* model, const char* h
 }
 
 // Serving simulation speed: simulated requests per second of wall time on one core
-// (issue 7 target: >= 1,000,000 per minute = 16,667 per second). A chat-like load at
+// (target: >= 1,000,000 per minute = 16,667 per second). A chat-like load at
 // moderate utilisation on one H100.
 void BM_Simulate(benchmark::State& state) {
   const estimator::PerfModel pm(setup("llama-3.1-8b", "h100-sxm", "fp8", 1));

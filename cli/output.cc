@@ -1,55 +1,29 @@
-// output.cc — atomic report output (see output.h).
+// output.cc — report output: stdout, or core::AtomicFile (see output.h).
 #include "cli/output.h"
-
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
+
+#include "core/atomic_file.h"
 
 namespace llmsizer::cli {
 
 bool emit(const std::string& path, const std::string& text, core::Diagnostics& diags) {
   if (path.empty() || path == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    std::fflush(stdout);
-    return true;
-  }
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    diags.error({path, 0, 0}, "--out", "is a directory; give a file name");
+    const bool whole = std::fwrite(text.data(), 1, text.size(), stdout) == text.size();
+    if (whole && std::fflush(stdout) == 0) return true;
+    diags.error(
+        {"<stdout>", 0, 0}, "",
+        fmt::format("cannot write ({}); free space or redirect elsewhere", std::strerror(errno)));
     return false;
   }
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  const std::string tmp =
-      (dir / ("." + target.filename().string() + ".tmp." + std::to_string(::getpid()))).string();
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      diags.error({path, 0, 0}, "--out", std::string("cannot write here: ") + std::strerror(errno));
-      return false;
-    }
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) {
-      diags.error({path, 0, 0}, "--out", "write failed (disk full?)");
-      fs::remove(tmp, ec);
-      return false;
-    }
-  }
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    diags.error({path, 0, 0}, "--out", "cannot replace the file: " + ec.message());
-    fs::remove(tmp, ec);
-    return false;
-  }
-  return true;
+  core::AtomicFile f(path);
+  if (f.write(text) && f.commit()) return true;
+  diags.error({path, 0, 0}, "--out", f.error());
+  return false;
 }
 
 std::string format_rate(double v, const char* unit) {

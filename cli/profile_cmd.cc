@@ -12,7 +12,6 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -22,6 +21,7 @@
 #include "cli/deployment.h"
 #include "cli/output.h"
 #include "cli/stop_signals.h"
+#include "core/atomic_file.h"
 #include "profiler/make_profile.h"
 #include "schema/catalog.h"
 #include "schema/hardware_profile.h"
@@ -60,43 +60,29 @@ bool resolve_sweep_models(const GlobalOptions& g, const ProfileCmdOptions& o,
   return true;
 }
 
-// Temp files beside their targets, renamed into place only when all were written and no
-// SIGINT/SIGTERM came; otherwise removed.
+// Each file through core::AtomicFile (temporaries beside the targets), put in place only
+// when all were written and no SIGINT/SIGTERM came; otherwise the temporaries are removed.
 int write_outputs(const std::vector<std::pair<std::string, std::string>>& files) {
   namespace fs = std::filesystem;
-  std::error_code ec;
-  std::vector<fs::path> temps;
-  auto remove_temps = [&] {
-    for (const auto& t : temps) fs::remove(t, ec);
+  std::vector<core::AtomicFile> outs;
+  outs.reserve(files.size());
+  auto failed = [](const core::AtomicFile& f) {
+    std::fprintf(stderr, "%s: error: %s\n", f.path().c_str(), f.error().c_str());
+    return 2;
   };
   for (const auto& [out, text] : files) {
     const fs::path path(out);
+    std::error_code ec;
     if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-    const fs::path tmp = path.string() + fmt::format(".tmp.{}", getpid());
-    temps.push_back(tmp);
-    std::ofstream f(tmp, std::ios::binary);
-    f << text;
-    f.close();
-    if (!f) {
-      remove_temps();
-      std::fprintf(stderr, "%s: error: cannot write\n", tmp.string().c_str());
-      return 1;
-    }
+    outs.emplace_back(out);
+    if (!outs.back().write(text)) return failed(outs.back());
   }
   if (StopSignals::signal()) {
-    remove_temps();
     std::fputs("profile: interrupted; nothing written\n", stderr);
     return 128 + StopSignals::signal();
   }
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    fs::rename(temps[i], files[i].first, ec);
-    if (ec) {
-      std::fprintf(stderr, "%s: error: cannot write (%s)\n", files[i].first.c_str(),
-                   ec.message().c_str());
-      remove_temps();
-      return 1;
-    }
-  }
+  for (auto& f : outs)
+    if (!f.commit()) return failed(f);
   return 0;
 }
 

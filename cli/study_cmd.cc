@@ -20,6 +20,7 @@
 #include "cli/deployment.h"
 #include "cli/output.h"
 #include "cli/stop_signals.h"
+#include "core/atomic_file.h"
 #include "core/units.h"
 #include "estimator/measured_time.h"
 #include "estimator/study.h"
@@ -35,44 +36,17 @@ namespace fs = std::filesystem;
 namespace {
 
 // SIGINT/SIGTERM during a study (StopSignals): while results stream, workers stop at the
-// next chunk, the temporaries are removed (AtomicFile's destructor) and the command exits
+// next chunk, the temporaries are removed (core::AtomicFile's destructor) and the command exits
 // 128+signal, so the folder keeps the old results or none, never half a file and no
 // temporary. Later (merge, report) the short remaining writes finish, each atomically, and
 // the command then exits 128+signal.
 
-// A file written through a temporary and renamed into place on commit(): an interrupted
-// run leaves the old file or none, never half a file.
-class AtomicFile {
- public:
-  explicit AtomicFile(fs::path target) : target_(std::move(target)) {
-    tmp_ = target_.parent_path() /
-           ("." + target_.filename().string() + ".tmp." + std::to_string(::getpid()));
-    out_.open(tmp_, std::ios::binary | std::ios::trunc);
-  }
-  ~AtomicFile() {
-    if (!done_) {
-      out_.close();
-      std::error_code ec;
-      fs::remove(tmp_, ec);
-    }
-  }
-  bool ok() const { return static_cast<bool>(out_); }
-  void write(const std::string& s) { out_.write(s.data(), static_cast<std::streamsize>(s.size())); }
-  bool commit() {
-    out_.flush();
-    const bool good = static_cast<bool>(out_);
-    out_.close();
-    std::error_code ec;
-    if (good) fs::rename(tmp_, target_, ec);
-    done_ = good && !ec;
-    return done_;
-  }
-
- private:
-  fs::path target_, tmp_;
-  std::ofstream out_;
-  bool done_ = false;
-};
+// True while f is fine; otherwise adds f's error, located at its path, to d.
+bool file_ok(const core::AtomicFile& f, core::Diagnostics& d) {
+  if (f.ok()) return true;
+  d.error({f.path(), 0, 0}, "--out", f.error());
+  return false;
+}
 
 }  // namespace
 
@@ -162,13 +136,10 @@ int write_results(const StudyOptions& o, const estimator::Study& study, Shard sh
   const std::uint64_t total = study.point_count();
   const std::uint64_t begin = total * shard.i / shard.n, end = total * (shard.i + 1) / shard.n;
   const fs::path csv_path = out_dir / (stem + ".csv");
-  AtomicFile csv(csv_path);
-  std::optional<AtomicFile> jsonl;
-  if (study.spec().out_jsonl) jsonl.emplace(out_dir / (stem + ".jsonl"));
-  if (!csv.ok() || (jsonl && !jsonl->ok())) {
-    d.error({out_dir.string(), 0, 0}, "--out", "cannot write results here");
-    return fail(d);
-  }
+  core::AtomicFile csv(csv_path.string());
+  std::optional<core::AtomicFile> jsonl;
+  if (study.spec().out_jsonl) jsonl.emplace((out_dir / (stem + ".jsonl")).string());
+  if (!file_ok(csv, d) || (jsonl && !file_ok(*jsonl, d))) return fail(d);
   csv.write(report::results_csv_header(cols));
   // Waves of chunks: threads evaluate chunks in parallel; each wave is written in chunk
   // order, so the files are identical for any thread count, and memory stays bounded.
@@ -212,10 +183,9 @@ int write_results(const StudyOptions& o, const estimator::Study& study, Shard sh
     if (tty) print_progress(done, end - begin, t0);
   }
   if (tty) std::fprintf(stderr, "\n");
-  if (!csv.commit() || (jsonl && !jsonl->commit())) {
-    d.error({out_dir.string(), 0, 0}, "--out", "writing the results failed (disk full?)");
-    return fail(d);
-  }
+  csv.commit();
+  if (jsonl) jsonl->commit();
+  if (!file_ok(csv, d) || (jsonl && !file_ok(*jsonl, d))) return fail(d);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(
       stdout,
@@ -250,7 +220,7 @@ int merge_shards(const estimator::Study& study, const fs::path& out_dir, core::D
       d.error({shards[i].string(), 0, 0}, "--merge", fmt::format("shard {} is missing", i));
       return fail(d);
     }
-  AtomicFile csv(out_dir / "results.csv");
+  core::AtomicFile csv((out_dir / "results.csv").string());
   csv.write(header);
   for (const auto& s : shards) {
     std::ifstream in(s);
@@ -269,10 +239,8 @@ int merge_shards(const estimator::Study& study, const fs::path& out_dir, core::D
       csv.write(line + "\n");
     }
   }
-  if (!csv.commit()) {
-    d.error({out_dir.string(), 0, 0}, "--merge", "writing results.csv failed");
-    return fail(d);
-  }
+  csv.commit();
+  if (!file_ok(csv, d)) return fail(d);
   std::fprintf(stdout, "%s: merged %zu shards -> %s\n", study.spec().id.c_str(), shards.size(),
                (out_dir / "results.csv").string().c_str());
   return -1;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/diagnostics.h"
+#include "core/statistics.h"
 #include "estimator/estimate.h"
 
 namespace llmsizer::estimator {
@@ -324,10 +325,7 @@ double median_abs_error(const std::vector<const AccuracyRow*>& rows) {
   std::vector<double> v;
   for (const auto* r : rows)
     if (!r->skipped) v.push_back(std::fabs(r->error));
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  return core::median(v).value_or(0);
 }
 
 AccuracySummary evaluate_accuracy(const schema::PublishedSet& data, const schema::PublishedMap& map,

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <vector>
 
+#include "core/statistics.h"
+
 namespace llmsizer::estimator {
 
 namespace {
@@ -17,13 +19,10 @@ std::optional<double> quantile_abs(std::vector<double> v, double q) {
   return v[std::clamp<std::size_t>(rank, 1, v.size()) - 1];
 }
 
-// Median of |x| (the mean of the two middle values for an even count).
+// Median of |x| (core::median).
 std::optional<double> median_abs(std::vector<double> v) {
-  if (v.empty()) return std::nullopt;
   for (auto& x : v) x = std::abs(x);
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  return core::median(v);
 }
 }  // namespace
 

@@ -6,6 +6,8 @@
 #include <array>
 #include <cmath>
 
+#include "core/statistics.h"
+
 namespace llmsizer::estimator {
 
 const char* to_string(TimeBasis b) {
@@ -65,13 +67,6 @@ std::vector<std::pair<double, double>> curve(const schema::HardwareProfile& p,
       c.emplace_back(static_cast<double>(b.working_set_bytes), b.bytes_per_s);
   std::sort(c.begin(), c.end());
   return c;
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 }  // namespace
@@ -228,8 +223,8 @@ EfficiencyOverrides calibration_from_profile(const schema::HardwareProfile& prof
       memory.push_back(k.bytes / k.seconds / dram);
   }
   EfficiencyOverrides o;
-  if (!compute.empty()) o.compute = std::min(1.0, median(compute));
-  if (!memory.empty()) o.memory = std::min(1.0, median(memory));
+  if (!compute.empty()) o.compute = std::min(1.0, *core::median(compute));
+  if (!memory.empty()) o.memory = std::min(1.0, *core::median(memory));
   return o;
 }
 

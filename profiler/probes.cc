@@ -1,10 +1,8 @@
 // probes.cc — the bandwidth, FMA-peak and int8 probes (see probes.h). One harness runs
-// every probe: T threads pinned with hwloc, synchronised by a barrier whose completion step
-// times each repetition and decides when the CV is good enough. Kernels use AVX2 /
+// every probe: T threads pinned (kernels::cpu::CpuPinning), synchronised by a barrier whose
+// completion step times each repetition and decides when the CV is good enough. Kernels use AVX2 /
 // AVX-512 intrinsics chosen at run time (target attributes), with scalar fallbacks.
 #include "profiler/probes.h"
-
-#include <hwloc.h>
 
 #include <algorithm>
 #include <barrier>
@@ -16,6 +14,10 @@
 #include <thread>
 
 #include <fmt/format.h>
+
+#include "core/statistics.h"
+#include "kernels/cpu/isa.h"
+#include "kernels/cpu/thread_pool.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -29,60 +31,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// ---- pinning ---------------------------------------------------------------------------
-
-// Processing units ordered one per core first, then second hyper-threads, and so on.
-class Pinner {
- public:
-  Pinner() {
-    if (hwloc_topology_init(&topo_) != 0) return;
-    if (hwloc_topology_load(topo_) != 0) {
-      hwloc_topology_destroy(topo_);
-      topo_ = nullptr;
-      return;
-    }
-    const int ncores = hwloc_get_nbobjs_by_type(topo_, HWLOC_OBJ_CORE);
-    cores_ = std::max(1, ncores);
-    for (unsigned rank = 0;; ++rank) {
-      bool any = false;
-      for (int c = 0; c < ncores; ++c) {
-        hwloc_obj_t core = hwloc_get_obj_by_type(topo_, HWLOC_OBJ_CORE, static_cast<unsigned>(c));
-        hwloc_obj_t pu =
-            hwloc_get_obj_inside_cpuset_by_type(topo_, core->cpuset, HWLOC_OBJ_PU, rank);
-        if (pu) {
-          pus_.push_back(pu);
-          any = true;
-        }
-      }
-      if (!any) break;
-    }
-  }
-  ~Pinner() {
-    if (topo_) hwloc_topology_destroy(topo_);
-  }
-  Pinner(const Pinner&) = delete;
-  Pinner& operator=(const Pinner&) = delete;
-
-  // Binds the calling thread to the i-th PU of the order above (best effort).
-  void pin(int i) const {
-    if (!topo_ || pus_.empty()) return;
-    hwloc_obj_t pu = pus_[static_cast<std::size_t>(i) % pus_.size()];
-    hwloc_set_cpubind(topo_, pu->cpuset, HWLOC_CPUBIND_THREAD);
-  }
-  int cores() const { return cores_; }
-
- private:
-  hwloc_topology_t topo_ = nullptr;
-  std::vector<hwloc_obj_t> pus_;
-  int cores_ = 1;
-};
-
-const Pinner& pinner() {
-  static const Pinner kPinner;
-  return kPinner;
-}
-
-// ---- statistics: median() and coefficient_of_variation() are public (probes.h)
+// ---- statistics: coefficient_of_variation() is public (probes.h)
 
 // The repetitions a result is made of: the last max(min_reps, 5). Warm-up and transient
 // interference early in a point drop out; rate and CV always describe the same window.
@@ -165,7 +114,7 @@ Measurement measure_team(int threads, const std::function<Body(int)>& make_body,
   phase.point_start = Clock::now();
   std::barrier<PhaseFn> bar(threads, PhaseFn{&phase});
   auto worker = [&](int i) {
-    pinner().pin(i);
+    kernels::cpu::CpuPinning::host().bind_current_thread(i);  // best effort
     Body body = make_body(i);
     while (true) {
       bar.arrive_and_wait();
@@ -270,18 +219,17 @@ void triad_sse2(double* a, const double* b, const double* c, std::size_t n, doub
                  _mm_add_pd(_mm_load_pd(b + i + 2), _mm_mul_pd(x, _mm_load_pd(c + i + 2))));
   }
 }
+// The host's features from the kernels' one detector (kernels/cpu/isa.h): the AVX2 FMA probe
+// runs where the AVX2 kernels do, the AVX-512 FMA probe needs only AVX-512 F, and the VNNI
+// dot probe runs where the VNNI kernels do, so the peaks describe the paths the kernels take.
 bool have_avx2() {
-  static const bool kHave = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return kHave;
+  return kernels::cpu::isa_supported(kernels::cpu::Isa::kAvx2);
 }
 bool have_avx512() {
-  static const bool kHave = __builtin_cpu_supports("avx512f");
-  return kHave;
+  return kernels::cpu::cpu_has(kernels::cpu::CpuFeature::kAvx512f);
 }
 bool have_vnni() {
-  static const bool kHave =
-      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni");
-  return kHave;
+  return kernels::cpu::isa_supported(kernels::cpu::Isa::kAvx512Vnni);
 }
 #else
 bool have_avx2() {
@@ -512,13 +460,6 @@ Measurement measure_dot(const ProbeSettings& s, int threads, bool vnni) {
 
 }  // namespace
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 double coefficient_of_variation(const std::vector<double>& v) {
   if (v.size() < 2) return 0;
   double mean = 0;
@@ -531,7 +472,7 @@ double coefficient_of_variation(const std::vector<double>& v) {
 }
 
 int core_count() {
-  return pinner().cores();
+  return kernels::cpu::CpuPinning::host().cores();
 }
 
 int bytes_per_element(BandwidthKind k) {
@@ -686,7 +627,7 @@ Measurement summarize(const std::vector<double>& rates, const ProbeSettings& s) 
   m.reps = static_cast<int>(rates.size());
   if (m.reps == 0) return m;
   const auto w = window(rates, s);
-  m.rate = median(w);
+  m.rate = core::median(w).value_or(0);
   m.cv = coefficient_of_variation(w);
   m.noisy = m.cv >= s.cv_target;
   return m;

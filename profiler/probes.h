@@ -62,7 +62,7 @@ int bytes_per_element(schema::BandwidthKind k);
 // The working-set sizes the sweep uses: min_bytes, x size_step, ..., up to max_bytes.
 std::vector<std::uint64_t> sweep_sizes(const ProbeSettings& s, std::uint64_t llc_bytes);
 
-// The bandwidth curve. Threads are pinned one per core (hwloc), first-touch allocated.
+// The bandwidth curve. Threads are pinned one per core (CpuPinning), first-touch allocated.
 // `llc_bytes` sizes the default sweep. Not reentrant (one probe at a time per process).
 std::vector<schema::BandwidthPoint> probe_bandwidth(const ProbeSettings& s,
                                                     std::uint64_t llc_bytes);
@@ -89,12 +89,11 @@ PeakResult probe_peaks(const ProbeSettings& s, int threads = 0);
 // Rate, CV and noisy flag of a series of per-repetition rates, over the last max(min_reps, 5)
 // (the window every probe reports; reps counts them all).
 Measurement summarize(const std::vector<double>& rates, const ProbeSettings& s);
-// Median (0 for none) and sample coefficient of variation (stddev / mean; 0 below two
-// values) of repeated measurements: the statistics every probe and sweep point reports.
-double median(std::vector<double> v);
+// Sample coefficient of variation (stddev / mean; 0 below two values) of repeated
+// measurements, reported with their median (core::median) by every probe and sweep point.
 double coefficient_of_variation(const std::vector<double>& v);
 
-// Physical cores hwloc sees (at least 1).
+// Physical cores hwloc sees (kernels::cpu::CpuPinning; at least 1).
 int core_count();
 
 }  // namespace llmsizer::profiler

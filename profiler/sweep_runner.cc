@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "core/statistics.h"
 #include "kernels/reference/quant.h"
 #include "profiler/probes.h"
 #include "profiler/sweeps.h"
@@ -434,7 +435,7 @@ SweepRun run_sweep(const std::vector<SweepPoint>& points, const SweepSettings& s
     k.condition =
         p.streamed ? schema::TimingCondition::kStreamed : schema::TimingCondition::kCached;
     k.threads = p.threads;
-    k.seconds = median(times);
+    k.seconds = core::median(times).value_or(0);
     k.flop = p.cost.flops;
     k.bytes = p.cost.bytes();
     k.cv = coefficient_of_variation(times);

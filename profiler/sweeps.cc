@@ -3,6 +3,7 @@
 // is in sweep_runner.cc.
 #include "profiler/sweeps.h"
 
+#include "core/statistics.h"
 #include "profiler/probes.h"
 
 #include "core/op_graph.h"
@@ -436,7 +437,7 @@ std::vector<EfficiencyRow> summarize_efficiency(const schema::HardwareProfile& p
     std::tie(row.op, row.dtype, row.threads, row.basis) = key;
     row.points = static_cast<int>(effs.size());
     row.best = *std::max_element(effs.begin(), effs.end());
-    row.median = median(effs);
+    row.median = core::median(effs).value_or(0);
     rows.push_back(row);
   }
   return rows;

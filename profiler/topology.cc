@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "core/units.h"
+#include "kernels/cpu/isa.h"
 #include "schema/text_writer.h"
 
 namespace llmsizer::profiler {
@@ -68,26 +69,7 @@ std::uint64_t Topology::usable_memory_bytes() const {
 }
 
 std::vector<std::string> detect_isa() {
-  std::vector<std::string> out;
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("sse4.2")) out.emplace_back("sse4.2");
-  if (__builtin_cpu_supports("avx")) out.emplace_back("avx");
-  if (__builtin_cpu_supports("avx2")) out.emplace_back("avx2");
-  if (__builtin_cpu_supports("fma")) out.emplace_back("fma");
-  if (__builtin_cpu_supports("f16c")) out.emplace_back("f16c");
-  if (__builtin_cpu_supports("avx512f")) out.emplace_back("avx512f");
-  if (__builtin_cpu_supports("avx512bw")) out.emplace_back("avx512bw");
-  if (__builtin_cpu_supports("avx512vnni")) out.emplace_back("avx512_vnni");
-  if (__builtin_cpu_supports("avx512bf16")) out.emplace_back("avx512_bf16");
-#if defined(__GNUC__) && __GNUC__ >= 12
-  if (__builtin_cpu_supports("avxvnni")) out.emplace_back("avx_vnni");
-  if (__builtin_cpu_supports("amx-tile")) out.emplace_back("amx_tile");
-#endif
-#elif defined(__aarch64__)
-  out.emplace_back("neon");
-#endif
-  return out;
+  return kernels::cpu::listed_cpu_features();
 }
 
 std::string topology_table(const Topology& t) {

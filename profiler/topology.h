@@ -36,7 +36,7 @@ struct Topology {
   std::uint64_t usable_memory_bytes() const;
 };
 
-// ISA extensions of the CPU this runs on, as the compiler's CPU detection sees them.
+// ISA extensions of the CPU this runs on (kernels::cpu::listed_cpu_features).
 std::vector<std::string> detect_isa();
 
 // `llmsizer hw` output: a table for people, or JSON; `extra` (optional) writes more members

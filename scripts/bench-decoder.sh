@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-decoder.sh — issue 4's decoder speed targets: `llmsizer run` on the TinyLlama-1.1B and
+# bench-decoder.sh — the reference decoder's speed targets: `llmsizer run` on the TinyLlama-1.1B and
 # Llama-2-7B shapes, q4_0 and q8_0 weights, 1 and 2 threads, prompt 128, a few decode steps.
 # Prints decode tok/s against 70% of (triad bandwidth / bytes read per token) and prefill
 # useful FLOP/s against 55% of the FP32 FMA peak (triad: a STREAM triad measured by this run
@@ -107,8 +107,8 @@ for m in $models; do
     done
   done
 done
-echo "ratio: best decode tok/s of the runs / target from the best triad (>= 100% meets issue 4's"
-echo "target); paired median: the median over runs of tok/s / target from the triad measured"
+echo "ratio: best decode tok/s of the runs / target from the best triad (>= 100% meets the decoder's"
+echo "speed target); paired median: the median over runs of tok/s / target from the triad measured"
 echo "just before that run; prefill ratio: best run; cpu ratio: the same with the phase's CPU"
 echo "time / threads in place of wall time. Decode bytes read per token and prefill useful FLOPs"
 echo "are core/ op costs; triad: this run's STREAM triad (3 x 256 MiB, best of 3 before each"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench-study.sh — times the 1,000,000-point estimate sweep (bench/studies/million-points.yaml)
-# with the release build; issue 9's target is under 10 s on the 2-core machine.
+# with the release build; the target is under 10 s on the 2-core machine (docs/benchmarks.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)

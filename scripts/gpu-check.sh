@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gpu-check.sh — the one script a GPU session runs for issue 10 (CUDA backend), in about
+# gpu-check.sh — the one script a GPU session runs to check the CUDA backend, in about
 # 8 minutes on a fresh 16-core machine: configure + build the `cuda` preset, run the [cuda]
 # kernel tests against the CPU reference, run bench_gpu (bandwidth probes, cuBLASLt GEMM,
 # every CUDA kernel timed with CUDA events) and print bandwidth and bf16 GEMM as % of the

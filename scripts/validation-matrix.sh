@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# validation-matrix.sh — issue 6's self-validation on this host, end to end: measure a fresh
+# validation-matrix.sh — the self-validation on this host, end to end: measure a fresh
 # hardware profile with kernel sweeps at the matrix models' shapes, then run the reference
 # decoder over the validation matrix and compare with the prediction from that profile.
 # Writes profiles/measured/<host>-<date>.yaml and profiles/validation/validate-<host>-<date>.json

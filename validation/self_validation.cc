@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/statistics.h"
 #include "core/weight_scheme.h"
 #include "estimator/estimate.h"
 #include "estimator/measured_time.h"
@@ -129,7 +130,7 @@ bool run_cell(const Cell& cell, std::int64_t t, const RunPlan& plan,
   for (const auto p : plan.prompts) {
     std::vector<std::int32_t> ids(static_cast<std::size_t>(p));
     for (auto& x : ids) x = tok(rng);
-    // Repeat short prefills (the middle of up to 3 within about 2 s).
+    // Repeat short prefills (the median of up to 3 within about 2 s).
     std::vector<double> times;
     double spent = 0;
     while (times.size() < 3 && (times.empty() || spent < 2.0)) {
@@ -140,9 +141,8 @@ bool run_cell(const Cell& cell, std::int64_t t, const RunPlan& plan,
       spent += times.back();
       check_logits();
     }
-    std::sort(times.begin(), times.end());
     const double n = static_cast<double>(p);
-    r.metrics.push_back({cell.model.id, cell.scheme, t, "prefill", p, times[times.size() / 2],
+    r.metrics.push_back({cell.model.id, cell.scheme, t, "prefill", p, *core::median(times),
                          pm.prefill(1, n).time_s, weakest(pm.explain_prefill(1, n))});
   }
   for (const auto c : plan.contexts) {
@@ -265,7 +265,7 @@ Summary summarise(const std::vector<Metric>& metrics, const std::string& name) {
     if (m.name == name) e.push_back(std::abs(m.error()));
   Summary s;
   s.n = e.size();
-  s.median = profiler::median(e);
+  s.median = core::median(e).value_or(0);
   for (double x : e) s.max = std::max(s.max, x);
   return s;
 }

@@ -1,5 +1,6 @@
 // thread_pool.cc — fixed worker threads woken by a generation counter (spin briefly, then
-// sleep on the atomic's futex), and hwloc core binding (the only hwloc use in kernels/).
+// sleep on the atomic's futex), and CpuPinning's hwloc binding (the only hwloc use in
+// kernels/).
 #include "kernels/cpu/thread_pool.h"
 
 #include <hwloc.h>
@@ -33,56 +34,78 @@ inline void spin_step(int i) {
 
 }  // namespace
 
-struct ThreadPool::Binding {
+CpuPinning::CpuPinning() {
   hwloc_topology_t topo = nullptr;
-  std::vector<hwloc_bitmap_t> core_sets;  // one single-PU set per thread
-  hwloc_bitmap_t caller_before = nullptr;
-
-  ~Binding() {
-    for (auto s : core_sets) hwloc_bitmap_free(s);
-    if (caller_before) hwloc_bitmap_free(caller_before);
-    if (topo) hwloc_topology_destroy(topo);
-  }
-};
-
-int ThreadPool::hardware_cores() {
-  hwloc_topology_t topo = nullptr;
-  int cores = 0;
+  int ncores = 0;
   if (hwloc_topology_init(&topo) == 0) {
-    if (hwloc_topology_load(topo) == 0) cores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
-    hwloc_topology_destroy(topo);
-  }
-  if (cores <= 0) cores = static_cast<int>(std::thread::hardware_concurrency());
-  return std::max(cores, 1);
-}
-
-ThreadPool::ThreadPool(int threads, bool pin) : threads_(threads) {
-  LLMSIZER_CHECK(threads >= 1, "a thread pool needs at least one thread");
-  if (pin) {
-    auto b = std::make_unique<Binding>();
-    if (hwloc_topology_init(&b->topo) == 0 && hwloc_topology_load(b->topo) == 0) {
-      const int cores = hwloc_get_nbobjs_by_type(b->topo, HWLOC_OBJ_CORE);
-      for (int t = 0; cores > 0 && t < threads; ++t) {
-        hwloc_obj_t core = hwloc_get_obj_by_type(b->topo, HWLOC_OBJ_CORE, t % cores);
-        hwloc_bitmap_t set = hwloc_bitmap_dup(core->cpuset);
-        hwloc_bitmap_singlify(set);  // one PU of the core: no migration between siblings
-        b->core_sets.push_back(set);
-      }
-      if (static_cast<int>(b->core_sets.size()) == threads) {
-        b->caller_before = hwloc_bitmap_alloc();
-        if (hwloc_get_cpubind(b->topo, b->caller_before, HWLOC_CPUBIND_THREAD) != 0) {
-          hwloc_bitmap_free(b->caller_before);
-          b->caller_before = nullptr;
+    if (hwloc_topology_load(topo) == 0) {
+      topo_ = topo;
+      ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+      for (unsigned rank = 0;; ++rank) {
+        bool any = false;
+        for (int c = 0; c < ncores; ++c) {
+          hwloc_obj_t core = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, static_cast<unsigned>(c));
+          if (hwloc_obj_t pu =
+                  hwloc_get_obj_inside_cpuset_by_type(topo, core->cpuset, HWLOC_OBJ_PU, rank)) {
+            pus_.push_back(pu->cpuset);
+            any = true;
+          }
         }
-        binding_ = std::move(b);
+        if (!any) break;
       }
+    } else {
+      hwloc_topology_destroy(topo);
     }
   }
-  if (binding_) bind_current_thread(0);
+  if (ncores <= 0) ncores = static_cast<int>(std::thread::hardware_concurrency());
+  cores_ = std::max(ncores, 1);
+}
+
+CpuPinning::~CpuPinning() {
+  if (topo_) hwloc_topology_destroy(topo_);
+}
+
+const CpuPinning& CpuPinning::host() {
+  static const CpuPinning kHost;
+  return kHost;
+}
+
+bool CpuPinning::bind_current_thread(int i) const {
+  if (!topo_ || pus_.empty()) return false;
+  const auto* set = pus_[static_cast<std::size_t>(i) % pus_.size()];
+  return hwloc_set_cpubind(topo_, set, HWLOC_CPUBIND_THREAD) == 0;
+}
+
+CpuPinning::SavedBinding::SavedBinding() {
+  const auto& h = host();
+  if (!h.topo_) return;
+  set_ = hwloc_bitmap_alloc();
+  if (set_ && hwloc_get_cpubind(h.topo_, set_, HWLOC_CPUBIND_THREAD) != 0) {
+    hwloc_bitmap_free(set_);
+    set_ = nullptr;
+  }
+}
+
+CpuPinning::SavedBinding::~SavedBinding() {
+  if (!set_) return;
+  hwloc_set_cpubind(host().topo_, set_, HWLOC_CPUBIND_THREAD);
+  hwloc_bitmap_free(set_);
+}
+
+int ThreadPool::hardware_cores() {
+  return CpuPinning::host().cores();
+}
+
+ThreadPool::ThreadPool(int threads, bool pin) : threads_(threads), pin_(pin) {
+  LLMSIZER_CHECK(threads >= 1, "a thread pool needs at least one thread");
+  if (pin_) {
+    caller_before_ = std::make_unique<CpuPinning::SavedBinding>();
+    bind_current_thread(0);
+  }
   workers_.reserve(static_cast<std::size_t>(threads - 1));
   for (int t = 1; t < threads; ++t) workers_.emplace_back([this, t] { worker_main(t); });
   run([](int) {});  // every worker has started (and bound itself) once this returns
-  pinned_ = binding_ != nullptr && bind_failures_.load() == 0;
+  pinned_ = pin_ && bind_failures_.load() == 0;
 }
 
 ThreadPool::~ThreadPool() {
@@ -90,17 +113,15 @@ ThreadPool::~ThreadPool() {
   generation_.fetch_add(1, std::memory_order_release);
   generation_.notify_all();
   for (auto& w : workers_) w.join();
-  if (binding_ && binding_->caller_before)
-    hwloc_set_cpubind(binding_->topo, binding_->caller_before, HWLOC_CPUBIND_THREAD);
+  caller_before_.reset();  // the constructing thread's binding back
 }
 
 void ThreadPool::bind_current_thread(int tid) {
-  const auto& set = binding_->core_sets[static_cast<std::size_t>(tid)];
-  if (hwloc_set_cpubind(binding_->topo, set, HWLOC_CPUBIND_THREAD) != 0) bind_failures_++;
+  if (!CpuPinning::host().bind_current_thread(tid)) bind_failures_++;
 }
 
 void ThreadPool::worker_main(int tid) {
-  if (binding_) bind_current_thread(tid);
+  if (pin_) bind_current_thread(tid);
   std::uint32_t seen = 0;
   for (;;) {
     std::uint32_t g = generation_.load(std::memory_order_acquire);

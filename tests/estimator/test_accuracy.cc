@@ -1,4 +1,4 @@
-// test_accuracy.cc — the accuracy harness (issue 3) on a six-entry slice of the published
+// test_accuracy.cc — the accuracy harness (llmsizer accuracy) on a six-entry slice of the published
 // calibration set (tests/data/published_slice.yaml, copied verbatim, so ../shared is not
 // needed): every point is predicted with a finite error, the metric/unit mapping picks per-GPU
 // vs total, TTFT in ms and per-user decode by hand-checked cases, ratios stay within a loose

@@ -1,5 +1,5 @@
-// test_error_band.cc — error bands (issue 6, Confidence): committed validation results are
-// read into per-metric samples, and the band is the stated quantile of |error|.
+// test_error_band.cc — error bands (the expected error a figure carries): committed validation
+// results are read into per-metric samples, and the band is the stated quantile of |error|.
 #include <catch2/catch.hpp>
 
 #include "estimator/error_band.h"

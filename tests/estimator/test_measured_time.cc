@@ -1,6 +1,6 @@
-// test_measured_time.cc — the measured time model (issue 6): exact table rows give their
-// measured time, shapes between rows interpolate in log space, missing ops fall back to the
-// measured roofline, and a PerfModel driven by a profile sums exactly the kernel calls the
+// test_measured_time.cc — the measured time model (kernel tables of a profile): exact table rows
+// give their measured time, shapes between rows interpolate in log space, missing ops fall back to
+// the measured roofline, and a PerfModel driven by a profile sums exactly the kernel calls the
 // decoder makes (each op's basis reported).
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-// test_performance.cc — properties of the latency/throughput model (issue 3): monotone in
+// test_performance.cc — properties of the latency/throughput model (PerfModel): monotone in
 // hardware speed and batch, tp=1 is the single device, decode FLOPs are ~2 x active
 // parameters, no NaN/inf anywhere in the catalog, and the fast memory figures agree with
 // size_memory().
