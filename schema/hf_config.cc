@@ -99,6 +99,20 @@ class Config {
     return v;
   }
 
+  // The longest context: `key`, or when absent the config class's default, with a note that
+  // says so (a checkpoint that supports more states it in its config.json).
+  std::int64_t context_or(std::string_view key, std::int64_t fallback) {
+    if (has_value(key)) return dim_or(key, fallback);
+    const std::string type = text_or("model_type", "");
+    r_.ctx().diags->note(
+        r_.where(), std::string(key),
+        fmt::format("absent: the longest context is taken as {} tokens, the default of "
+                    "transformers' config class{}; add `{}` to the config.json if the "
+                    "checkpoint supports more",
+                    fallback, type.empty() ? "" : " for model_type '" + type + "'", key));
+    return fallback;
+  }
+
   bool flag_or(std::string_view key, bool fallback) {
     if (!has_value(key)) return fallback;
     bool v = fallback;
@@ -260,7 +274,7 @@ void read_llama_like(Config& c, Family f, ModelArch& a) {
     default:
       break;
   }
-  a.max_context = c.dim_or("max_position_embeddings", max_positions);
+  a.max_context = c.context_or("max_position_embeddings", max_positions);
   a.tie_embeddings = c.flag_or("tie_word_embeddings", f == Family::kGemma2);
   a.position = PositionKind::kRope;
   if (c.has_value("partial_rotary_factor") && at.head_dim > 0) {
@@ -352,7 +366,7 @@ void read_falcon(Config& c, bool legacy, ModelArch& a) {
   const bool bias = c.flag_or("bias", false);
   at.qkv_bias = at.out_bias = bias;
   a.position = c.flag_or("alibi", false) ? PositionKind::kAlibi : PositionKind::kRope;
-  a.max_context = c.dim_or("max_position_embeddings", 2048);
+  a.max_context = c.context_or("max_position_embeddings", 2048);
   a.tie_embeddings = c.flag_or("tie_word_embeddings", true);
   a.parallel_block = c.flag_or("parallel_attn", true);
 
@@ -380,7 +394,7 @@ void read_mpt(Config& c, ModelArch& a) {
   at.num_heads = c.dim("n_heads");
   at.head_dim = derived_head_dim(c, "n_heads", a.hidden_size, at.num_heads);
   at.num_kv_heads = at.num_heads;
-  a.max_context = c.dim_or("max_seq_len", 2048);
+  a.max_context = c.context_or("max_seq_len", 2048);
 
   bool alibi = true;  // MptAttentionConfig default
   bool rope = false;
@@ -435,7 +449,7 @@ void read_gptj(Config& c, ModelArch& a) {
   at.num_heads = c.dim("n_head");
   at.num_kv_heads = at.num_heads;
   at.head_dim = derived_head_dim(c, "n_head", a.hidden_size, at.num_heads);
-  a.max_context = c.dim_or("n_positions", 2048);
+  a.max_context = c.context_or("n_positions", 2048);
   a.position = PositionKind::kRope;
   a.rotary_dim = c.is_null("rotary_dim") ? 0 : c.dim_or("rotary_dim", 64);  // null: whole head
   a.tie_embeddings = c.flag_or("tie_word_embeddings", false);
@@ -460,7 +474,7 @@ void read_gptneox(Config& c, ModelArch& a) {
   at.num_heads = c.dim("num_attention_heads");
   at.num_kv_heads = at.num_heads;
   at.head_dim = derived_head_dim(c, "num_attention_heads", a.hidden_size, at.num_heads);
-  a.max_context = c.dim_or("max_position_embeddings", 2048);
+  a.max_context = c.context_or("max_position_embeddings", 2048);
   a.position = PositionKind::kRope;
   const double pct = c.number_or(c.pick({"rotary_pct", "partial_rotary_factor"}), 0.25, 0.0, 1.0);
   if (pct < 1.0) a.rotary_dim = static_cast<std::int64_t>(static_cast<double>(at.head_dim) * pct);
@@ -500,7 +514,7 @@ void read_deepseek_v3(Config& c, ModelArch& a, std::string& notes) {
                            "biased MLA projections are counted approximately (a bias on q and "
                            "o; the kv_a bias is left out)");
   }
-  a.max_context = c.dim_or("max_position_embeddings", 4096);
+  a.max_context = c.context_or("max_position_embeddings", 4096);
   a.tie_embeddings = c.flag_or("tie_word_embeddings", false);
   a.position = PositionKind::kRope;
   a.ffn.kind = FfnKind::kGated;
