@@ -186,6 +186,7 @@ class OpGraph {
   std::span<const LayerKind> layer_kinds() const { return {kinds_.data(), n_kinds_}; }
 
  private:
+  struct Builder;  // writes one step's calls (op_graph.cc)
   ModelArch arch_;
   GraphInputs in_;  // tensor vectors cleared after construction
   std::array<LayerKind, 4> kinds_{};
