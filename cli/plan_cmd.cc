@@ -276,7 +276,8 @@ int run_fit(const GlobalOptions& g, const FitOptions& o) {
   if (!c) return fail(d);
   auto hw = schema::resolve_hardware(*c, o.hardware, kCmdLine, "--hardware", d);
   if (d.has_errors() || !hw) return fail(d);
-  const auto rows = estimator::fit(c->models, *hw, o.count, o.context, schemes);
+  const auto fitted = estimator::fit(c->models, *hw, o.count, o.context, schemes);
+  const auto& rows = fitted.rows;
   std::string text;
   if (o.format == "json") {
     schema::JsonWriter j;
@@ -307,6 +308,8 @@ int run_fit(const GlobalOptions& g, const FitOptions& o) {
                       r.tp, r.pp, core::format_bytes(static_cast<std::uint64_t>(r.weights_bytes)),
                       r.decode_tokens_per_s, r.max_batch);
     if (rows.empty()) text += "nothing in the catalog fits\n";
+    if (!fitted.excluded.empty()) text += fmt::format("\nleft out ({}):\n", fitted.excluded.size());
+    for (const auto& e : fitted.excluded) text += fmt::format("  {}: {}\n", e.model->id, e.reason);
   }
   return emit(o.out, text, d) ? 0 : fail(d);
 }

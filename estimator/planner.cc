@@ -10,10 +10,18 @@
 
 #include "core/model_arch.h"
 #include "estimator/memory.h"
+#include "estimator/precision.h"
 
 namespace llmsizer::estimator {
 
 namespace {
+
+// The steady-state check of a replica's rate (docs/serving.md#steady-state).
+constexpr double kPlanWarmupFraction = 0.2;  // of each probe's requests
+constexpr double kSteadyLatencies = 50;      // zero-load latencies the arrivals span
+constexpr std::int64_t kMinSteadyRequests = 4000;
+constexpr std::int64_t kMaxSteadyRequests = 20000;
+constexpr int kSteadyRetries = 12;  // 5% steps down from the bisection's rate
 
 std::optional<double> price_of(const PlanRequest& r, const schema::HardwareSpec& h) {
   for (const auto& [id, p] : r.price_per_hour)
@@ -50,10 +58,7 @@ void evaluate(const PlanRequest& r, const Means& mean, PlanCandidate& c) {
   ps.hardware = c.hardware;
   ps.weights = c.weights;
   ps.kv = c.kv;
-  // FP8 weights on a device with an FP8 peak run FP8 activations (W8A8), as engines do.
-  const bool fp8 = c.weights.base == core::DType::kFP8E4M3 &&
-                   c.hardware->compute.peak_flop_per_s.count("fp8") > 0;
-  ps.activations = fp8 ? core::DType::kFP8E4M3 : core::DType::kF16;
+  ps.activations = default_activations(c.weights, *c.hardware).dtype;
   ps.par = par;
   MemoryInputs mi;
   mi.model = r.model;
@@ -65,6 +70,14 @@ void evaluate(const PlanRequest& r, const Means& mean, PlanCandidate& c) {
   mi.hw_class = c.hardware->hw_class;
   ServingConfig cfg;
   cfg.max_batch = c.max_batch;
+  cfg.max_context_tokens = a.max_context;
+  if (mean.max_context > static_cast<double>(a.max_context)) {
+    c.reason = fmt::format(
+        "beyond the model's context: the longest request needs {:.0f} tokens, the model takes "
+        "{}",
+        mean.max_context, a.max_context);
+    return;
+  }
   cfg.kv_capacity_tokens = kv_token_capacity(mi, cfg.max_batched_tokens);
   if (static_cast<double>(cfg.kv_capacity_tokens) < mean.max_context) {
     c.reason = cfg.kv_capacity_tokens <= 0
@@ -100,9 +113,21 @@ void evaluate(const PlanRequest& r, const Means& mean, PlanCandidate& c) {
                              std::floor(static_cast<double>(cfg.kv_capacity_tokens) / ctx)));
   const Performance full = pm.evaluate(batch, mean.prompt, std::max(1.0, mean.output));
   const double hi_bound = full.output_tokens_per_s / std::max(1.0, mean.output) * 1.5;
-  auto meets = [&](double rate) {
-    const auto reqs = generate_requests(r.workload, rate, r.search_requests);
-    return simulate(pm, cfg, reqs, r.slo).slo_met;
+  // A probe leaves the first requests out as warm-up and asks for a steady queue as well as
+  // the SLO percentiles (docs/serving.md#steady-state).
+  cfg.warmup_fraction = kPlanWarmupFraction;
+  auto probe = [&](double rate, std::int64_t n) {
+    const ServingResult res = simulate(pm, cfg, generate_requests(r.workload, rate, n), r.slo);
+    return res.slo_met && res.queue_stable;
+  };
+  auto meets = [&](double rate) { return probe(rate, r.search_requests); };
+  // Enough requests to tell a steady state: arrivals spanning kSteadyLatencies zero-load
+  // request latencies at this rate.
+  auto steady_requests = [&](double rate) {
+    const double n = std::ceil(rate * kSteadyLatencies * one.e2e_s);
+    const auto least = static_cast<double>(std::max(kMinSteadyRequests, r.search_requests));
+    return static_cast<std::int64_t>(
+        std::clamp(n, least, std::max(least, static_cast<double>(kMaxSteadyRequests))));
   };
   // Bracket: the bound over 8 usually meets the SLO; if not, try the bound over 64.
   double hi = hi_bound, lo = hi_bound / 8;
@@ -124,6 +149,17 @@ void evaluate(const PlanRequest& r, const Means& mean, PlanCandidate& c) {
     const double mid = std::sqrt(lo * hi);
     (meets(mid) ? lo : hi) = mid;
   }
+  // The bisection's probes are short; the rate it found must also hold at steady state.
+  for (int step = 0; !probe(lo, steady_requests(lo)); ++step) {
+    if (step == kSteadyRetries) {
+      c.reason = fmt::format(
+          "no steady state: the queue grows or the SLO is missed at every rate down to {:.3g} "
+          "requests/s",
+          lo);
+      return;
+    }
+    lo *= 0.95;
+  }
   c.max_rate_per_replica = lo;
   const double target = r.workload.rate_per_s;
   c.replicas = std::max<std::int64_t>(
@@ -134,10 +170,9 @@ void evaluate(const PlanRequest& r, const Means& mean, PlanCandidate& c) {
     const double mtok_per_hour = target * 3600.0 * ctx / 1e6;
     c.usd_per_mtok = *c.usd_per_hour / mtok_per_hour;
   }
-  c.at_target = simulate(
-      pm, cfg,
-      generate_requests(r.workload, target / static_cast<double>(c.replicas), r.search_requests),
-      r.slo);
+  const double share = target / static_cast<double>(c.replicas);
+  c.at_target =
+      simulate(pm, cfg, generate_requests(r.workload, share, steady_requests(share)), r.slo);
   c.ok = true;
 }
 
@@ -221,24 +256,34 @@ PlanResult plan(const PlanRequest& r) {
   return out;
 }
 
-std::vector<FitRow> fit(const std::vector<schema::ModelSpec>& models,
-                        const schema::HardwareSpec& hw, std::int64_t devices, std::int64_t context,
-                        const std::vector<core::WeightScheme>& schemes) {
-  std::vector<FitRow> rows;
+FitResult fit(const std::vector<schema::ModelSpec>& models, const schema::HardwareSpec& hw,
+              std::int64_t devices, std::int64_t context,
+              const std::vector<core::WeightScheme>& schemes) {
+  FitResult out;
   for (const auto& m : models) {
+    if (context > m.arch.max_context) {
+      out.excluded.push_back({&m, fmt::format("a {}-token context is beyond its maximum of {}",
+                                              context, m.arch.max_context)});
+      continue;
+    }
     // The widest tensor parallelism the model allows on these devices, the rest pipeline.
     std::int64_t tp = devices;
     while (tp > 1 && !check_parallelism(m.arch, {tp, 1}).empty()) tp /= 2;
     const std::int64_t pp = devices / tp;
-    if (!check_parallelism(m.arch, {tp, pp}).empty()) continue;
+    if (auto problems = check_parallelism(m.arch, {tp, pp}); !problems.empty()) {
+      out.excluded.push_back({&m, problems.front()});
+      continue;
+    }
+    bool fitted = false;
     for (const auto& w : schemes) {
       PerfSetup ps;
       ps.model = &m;
       ps.hardware = &hw;
       ps.weights = w;
+      ps.activations = default_activations(w, hw).dtype;
       ps.par = {tp, pp};
       const PerfModel pm(ps);
-      const double ctx = static_cast<double>(std::min<std::int64_t>(context, m.arch.max_context));
+      const auto ctx = static_cast<double>(context);
       const Performance p = pm.evaluate(1, std::max(1.0, ctx - 1), 1);
       if (!p.fits) continue;
       FitRow row;
@@ -249,14 +294,19 @@ std::vector<FitRow> fit(const std::vector<schema::ModelSpec>& models,
       row.weights_bytes = static_cast<double>(weights_bytes_per_device(m, w, {tp, pp}, false));
       row.decode_tokens_per_s = 1.0 / pm.decode_step(1, ctx).time_s;
       row.max_batch = p.max_batch;
-      rows.push_back(row);
+      out.rows.push_back(row);
+      fitted = true;
       break;  // the highest-precision scheme that fits (schemes are ordered best first)
     }
+    if (!fitted)
+      out.excluded.push_back(
+          {&m, fmt::format("does not fit in {} x {} at a {}-token context, even as {}", devices,
+                           hw.short_name, context, schemes.empty() ? "-" : schemes.back().name)});
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const FitRow& a, const FitRow& b) {
+  std::stable_sort(out.rows.begin(), out.rows.end(), [](const FitRow& a, const FitRow& b) {
     return core::count_params(a.model->arch).total > core::count_params(b.model->arch).total;
   });
-  return rows;
+  return out;
 }
 
 }  // namespace llmsizer::estimator

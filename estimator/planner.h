@@ -80,8 +80,20 @@ struct FitRow {
   double max_batch = 0;            // at the context
 };
 
-std::vector<FitRow> fit(const std::vector<schema::ModelSpec>& models,
-                        const schema::HardwareSpec& hw, std::int64_t devices, std::int64_t context,
-                        const std::vector<core::WeightScheme>& schemes);
+// A model `fit` leaves out, and why: the context is beyond its maximum, no layout of the
+// devices suits it, or no scheme fits the memory.
+struct FitExcluded {
+  const schema::ModelSpec* model = nullptr;
+  std::string reason;
+};
+
+struct FitResult {
+  std::vector<FitRow> rows;           // largest model first
+  std::vector<FitExcluded> excluded;  // in catalog order
+};
+
+FitResult fit(const std::vector<schema::ModelSpec>& models, const schema::HardwareSpec& hw,
+              std::int64_t devices, std::int64_t context,
+              const std::vector<core::WeightScheme>& schemes);
 
 }  // namespace llmsizer::estimator

@@ -254,249 +254,358 @@ std::vector<Request> generate_requests(const schema::Workload& w, std::optional<
   return out;
 }
 
-ServingResult simulate(const PerfModel& perf, const ServingConfig& cfg,
-                       const std::vector<Request>& req, const Slo& slo, bool keep_timeline) {
-  LLMSIZER_CHECK(cfg.max_batch >= 1 && cfg.max_batched_tokens >= 1 && cfg.block_size >= 1,
-                 "serving config must be positive");
-  ServingResult res;
-  const std::size_t n = req.size();
-  res.requests = static_cast<std::int64_t>(n);
-  if (n == 0) return res;
-  const std::int64_t total_blocks =
-      std::max<std::int64_t>(0, cfg.kv_capacity_tokens) / cfg.block_size;
-  std::int64_t free_blocks = total_blocks;
-  auto blocks_for = [&](std::int64_t tokens) {
-    return (tokens + cfg.block_size - 1) / cfg.block_size;
-  };
+namespace {
 
-  std::vector<Seq> seqs(n);
-  std::vector<double> ttft, tpot, e2e;
-  ttft.reserve(n), tpot.reserve(n), e2e.reserve(n);
-  LogHistogram itl;
-  std::deque<std::size_t> waiting;
-  std::vector<std::size_t> running;
-  running.reserve(static_cast<std::size_t>(cfg.max_batch));
-  std::vector<std::size_t> finished_now;
-  std::size_t next = 0;
-  double t = req.front().arrival_s;
-  const double t0 = t;
-  std::int64_t good = 0;
-  double kv_area = 0, batch_area = 0, queue_area = 0;
-
-  auto complete = [&](std::size_t i) {
-    Seq& s = seqs[i];
-    s.done = true;
-    free_blocks += s.blocks;
-    s.blocks = 0;
-    ++res.completed;
-    const Request& r = req[i];
-    const double e = t - r.arrival_s;
-    const double first = s.first_token_s - r.arrival_s;
-    const double per_token =
-        r.output_tokens > 1 ? (t - s.first_token_s) / static_cast<double>(r.output_tokens - 1) : 0;
-    ttft.push_back(first);
-    tpot.push_back(per_token);
-    e2e.push_back(e);
-    const bool ok = (!slo.ttft || first <= slo.ttft->limit_s) &&
-                    (!slo.tpot || per_token <= slo.tpot->limit_s) &&
-                    (!slo.e2e || e <= slo.e2e->limit_s);
-    if (ok) ++good;
-  };
-
-  while (res.completed + static_cast<std::int64_t>(0) < static_cast<std::int64_t>(n)) {
-    while (next < n && req[next].arrival_s <= t) waiting.push_back(next++);
-    if (running.empty() && waiting.empty()) {
-      if (next >= n) break;
-      t = req[next].arrival_s;
-      continue;
+// One run of the simulator: the scheduler's state and the statistics it gathers. Each step
+// is arrive -> admit -> schedule decode -> schedule prefill -> time -> apply (serving.h).
+class Simulator {
+ public:
+  Simulator(const PerfModel& perf, const ServingConfig& cfg, const std::vector<Request>& req,
+            const Slo& slo, bool keep_timeline, const SimulationProgress& progress)
+      : perf_(perf),
+        cfg_(cfg),
+        req_(req),
+        slo_(slo),
+        keep_timeline_(keep_timeline),
+        progress_(progress),
+        n_(req.size()),
+        total_blocks_(std::max<std::int64_t>(0, cfg.kv_capacity_tokens) / cfg.block_size),
+        free_blocks_(total_blocks_),
+        seqs_(req.size()) {
+    ttft_.reserve(n_), tpot_.reserve(n_), e2e_.reserve(n_);
+    warmup_ = static_cast<std::size_t>(
+        std::floor(std::clamp(cfg.warmup_fraction, 0.0, 0.9) * static_cast<double>(n_)));
+    if (n_ > 0) {
+      window_begin_ = req[std::min(warmup_, n_ - 1)].arrival_s;
+      window_end_ = req.back().arrival_s;
     }
-    // --- schedule one step ---
-    std::int64_t budget = cfg.max_batched_tokens;
-    double decode_n = 0, decode_past = 0, prefill_n = 0, prefill_tok = 0, prefill_past = 0;
-    const bool batch_busy = !running.empty();
-    if (!cfg.static_batching || !batch_busy) {
-      // Admit: FIFO while there is room in the batch, the budget and the KV cache.
-      while (!waiting.empty() && static_cast<std::int64_t>(running.size()) < cfg.max_batch &&
-             (budget > 0 || cfg.static_batching)) {
-        const std::size_t i = waiting.front();
-        Seq& s = seqs[i];
-        const Request& r = req[i];
-        if (s.out_done == 0 && s.context == 0 && s.prompt_left == 0)
-          s.prompt_left = r.prompt_tokens - r.cached_prefix_tokens;
-        // With preemption, admit on the prompt's blocks (+1 to start decoding), as vLLM does;
-        // without it, reserve the whole sequence up front so decode can never run dry
-        // (TensorRT-LLM's guaranteed-no-evict policy).
-        const std::int64_t full = s.context + s.prompt_left + (r.output_tokens - s.out_done);
-        const std::int64_t need =
-            (cfg.preemption ? blocks_for(s.context + s.prompt_left) + 1 : blocks_for(full)) -
-            s.blocks;
-        if (need > free_blocks) {
-          if (running.empty() && need > total_blocks) {
-            // Can never fit on this replica: drop it, counted as not completed.
-            waiting.pop_front();
-            s.done = true;
-            ++res.completed;
-            continue;
-          }
-          break;
-        }
-        waiting.pop_front();
-        running.push_back(i);
-        if (!cfg.preemption) {
-          free_blocks -= need;
-          s.blocks += need;
-        }
-        if (!cfg.static_batching) budget -= std::min(budget, s.prompt_left);
+    running_.reserve(static_cast<std::size_t>(cfg.max_batch));
+    res_.requests = static_cast<std::int64_t>(n_);
+  }
+
+  ServingResult run() {
+    if (n_ == 0) return res_;
+    t_ = t0_ = req_.front().arrival_s;
+    while (res_.completed + res_.rejected() < res_.requests) {
+      arrive();
+      if (running_.empty() && waiting_.empty()) {
+        if (next_ >= n_) break;
+        t_ = req_[next_].arrival_s;
+        continue;
       }
-      budget = cfg.max_batched_tokens;
-    }
-    // Decode first (one token each), then prefill chunks within the remaining budget.
-    for (std::size_t k = 0; k < running.size(); ++k) {  // preemption shrinks `running`
-      const std::size_t i = running[k];
-      Seq& s = seqs[i];
-      s.chunk = 0;
-      if (s.done || s.prompt_left > 0 || s.out_done >= req[i].output_tokens) continue;
-      // Needs a new block?
-      if (blocks_for(s.context + 1) > s.blocks) {
-        while (free_blocks == 0 && cfg.preemption && running.size() > 1) {
-          // Preempt the newest running sequence (recompute later).
-          const std::size_t victim = running.back();
-          if (victim == i) break;
-          Seq& v = seqs[victim];
-          free_blocks += v.blocks;
-          v.blocks = 0;
-          v.prompt_left = v.context + std::max<std::int64_t>(v.prompt_left, 0);
-          v.context = 0;
-          v.chunk = 0;
-          running.pop_back();
-          waiting.push_front(victim);
-          ++res.preemptions;
+      if (cfg_.max_steps > 0 && res_.steps >= cfg_.max_steps) {
+        res_.stopped_at_step_limit = true;
+        break;
+      }
+      if (!cfg_.static_batching || running_.empty()) admit();
+      budget_ = cfg_.max_batched_tokens;
+      Step st;
+      schedule_decode(st);
+      schedule_prefill(st);
+      if (st.decode_seqs == 0 && st.prefill_seqs == 0) {
+        // Nothing can run (KV full without preemption): wait for the next arrival or stop.
+        if (next_ < n_) {
+          t_ = std::max(t_, req_[next_].arrival_s);
+          continue;
         }
-        if (free_blocks == 0) continue;  // stalls this step
-        --free_blocks;
+        break;
+      }
+      time_step(st);
+      apply_step();
+      if (progress_ && (res_.steps & 0xFFFF) == 0)
+        progress_(res_.completed + res_.rejected(), res_.requests, res_.steps);
+    }
+    return finish();
+  }
+
+ private:
+  std::int64_t blocks_for(std::int64_t tokens) const {
+    return (tokens + cfg_.block_size - 1) / cfg_.block_size;
+  }
+
+  // Queues the requests that have arrived; those that can never run are rejected here.
+  void arrive() {
+    while (next_ < n_ && req_[next_].arrival_s <= t_) {
+      const std::size_t i = next_++;
+      const Request& r = req_[i];
+      if (cfg_.max_context_tokens > 0 &&
+          r.prompt_tokens + r.output_tokens > cfg_.max_context_tokens) {
+        reject(i, res_.rejected_context);
+      } else if (blocks_for(r.prompt_tokens - r.cached_prefix_tokens + r.output_tokens) >
+                 total_blocks_) {
+        reject(i, res_.rejected_kv);
+      } else {
+        waiting_.push_back(i);
+      }
+    }
+  }
+
+  void reject(std::size_t i, std::int64_t& counter) {
+    seqs_[i].done = true;
+    ++counter;
+  }
+
+  // FIFO while there is room in the batch, the budget and the KV cache.
+  void admit() {
+    std::int64_t budget = cfg_.max_batched_tokens;
+    while (!waiting_.empty() && static_cast<std::int64_t>(running_.size()) < cfg_.max_batch &&
+           (budget > 0 || cfg_.static_batching)) {
+      const std::size_t i = waiting_.front();
+      Seq& s = seqs_[i];
+      const Request& r = req_[i];
+      if (s.out_done == 0 && s.context == 0 && s.prompt_left == 0)
+        s.prompt_left = r.prompt_tokens - r.cached_prefix_tokens;
+      // With preemption, admit on the prompt's blocks (+1 to start decoding), as vLLM does;
+      // without it, reserve the whole sequence up front so decode can never run dry
+      // (TensorRT-LLM's guaranteed-no-evict policy).
+      const std::int64_t full = s.context + s.prompt_left + (r.output_tokens - s.out_done);
+      const std::int64_t need =
+          (cfg_.preemption ? blocks_for(s.context + s.prompt_left) + 1 : blocks_for(full)) -
+          s.blocks;
+      if (need > free_blocks_) {
+        if (running_.empty() && need > total_blocks_) {
+          waiting_.pop_front();  // one block short of fitting alone: can never run
+          reject(i, res_.rejected_kv);
+          continue;
+        }
+        break;
+      }
+      waiting_.pop_front();
+      running_.push_back(i);
+      if (!cfg_.preemption) {
+        free_blocks_ -= need;
+        s.blocks += need;
+      }
+      if (!cfg_.static_batching) budget -= std::min(budget, s.prompt_left);
+    }
+  }
+
+  // Preempts the newest running sequence (recomputed later) unless it is `keep`.
+  bool preempt_newest(std::size_t keep) {
+    const std::size_t victim = running_.back();
+    if (victim == keep) return false;
+    Seq& v = seqs_[victim];
+    free_blocks_ += v.blocks;
+    v.blocks = 0;
+    v.prompt_left = v.context + std::max<std::int64_t>(v.prompt_left, 0);
+    v.context = 0;
+    v.chunk = 0;
+    running_.pop_back();
+    waiting_.push_front(victim);
+    ++res_.preemptions;
+    return true;
+  }
+
+  // Decode first: one token for each running sequence past its prefill.
+  void schedule_decode(Step& st) {
+    double past = 0;
+    for (std::size_t k = 0; k < running_.size(); ++k) {  // preemption shrinks `running_`
+      const std::size_t i = running_[k];
+      Seq& s = seqs_[i];
+      s.chunk = 0;
+      if (s.done || s.prompt_left > 0 || s.out_done >= req_[i].output_tokens) continue;
+      if (blocks_for(s.context + 1) > s.blocks) {  // needs a new block
+        while (free_blocks_ == 0 && cfg_.preemption && running_.size() > 1 && preempt_newest(i)) {
+        }
+        if (free_blocks_ == 0) continue;  // stalls this step
+        --free_blocks_;
         ++s.blocks;
       }
       s.chunk = 1;
-      decode_n += 1;
-      decode_past += static_cast<double>(s.context);
-      if (!cfg.static_batching) --budget;
+      st.decode_seqs += 1;
+      past += static_cast<double>(s.context);
+      if (!cfg_.static_batching) --budget_;
     }
-    for (std::size_t i : running) {
-      Seq& s = seqs[i];
+    st.decode_past = st.decode_seqs > 0 ? past / st.decode_seqs : 0;
+  }
+
+  // Then prefill chunks within the remaining token budget.
+  void schedule_prefill(Step& st) {
+    double tokens = 0, past = 0;
+    for (std::size_t i : running_) {
+      Seq& s = seqs_[i];
       if (s.done || s.prompt_left <= 0) continue;
-      const std::int64_t chunk = cfg.static_batching
+      const std::int64_t chunk = cfg_.static_batching
                                      ? s.prompt_left
-                                     : std::min(s.prompt_left, std::max<std::int64_t>(budget, 0));
+                                     : std::min(s.prompt_left, std::max<std::int64_t>(budget_, 0));
       if (chunk <= 0) continue;
       const std::int64_t grow = blocks_for(s.context + chunk) - s.blocks;
-      if (grow > free_blocks) continue;
-      free_blocks -= std::max<std::int64_t>(grow, 0);
+      if (grow > free_blocks_) continue;
+      free_blocks_ -= std::max<std::int64_t>(grow, 0);
       s.blocks += std::max<std::int64_t>(grow, 0);
       s.chunk = chunk;
-      budget -= chunk;
-      prefill_n += 1;
-      prefill_tok += static_cast<double>(chunk);
-      prefill_past += static_cast<double>(s.context);
+      budget_ -= chunk;
+      st.prefill_seqs += 1;
+      tokens += static_cast<double>(chunk);
+      past += static_cast<double>(s.context);
     }
-    if (decode_n == 0 && prefill_n == 0) {
-      // Nothing can run (KV full without preemption): wait for the next arrival or stop.
-      if (next < n) {
-        t = std::max(t, req[next].arrival_s);
-        continue;
-      }
-      break;
+    prefill_total_ = tokens;
+    st.prefill_tokens = st.prefill_seqs > 0 ? tokens / st.prefill_seqs : 0;
+    st.prefill_past = st.prefill_seqs > 0 ? past / st.prefill_seqs : 0;
+  }
+
+  // Times the step and adds it to the time-weighted utilisations.
+  void time_step(const Step& st) {
+    const double dt = perf_.step(st).time_s;
+    const double kv_util = total_blocks_ > 0 ? static_cast<double>(total_blocks_ - free_blocks_) /
+                                                   static_cast<double>(total_blocks_)
+                                             : 0;
+    kv_area_ += kv_util * dt;
+    res_.kv_utilization_max = std::max(res_.kv_utilization_max, kv_util);
+    batch_area_ += static_cast<double>(running_.size()) / static_cast<double>(cfg_.max_batch) * dt;
+    queue_area_ += static_cast<double>(waiting_.size()) * dt;
+    if (t_ >= window_begin_ && t_ < window_end_) {
+      const double mid = 0.5 * (window_begin_ + window_end_);
+      (t_ < mid ? queue_early_ : queue_late_) +=
+          static_cast<double>(waiting_.size()) * std::min(dt, window_end_ - t_);
     }
-    Step st;
-    st.decode_seqs = decode_n;
-    st.decode_past = decode_n > 0 ? decode_past / decode_n : 0;
-    st.prefill_seqs = prefill_n;
-    st.prefill_tokens = prefill_n > 0 ? prefill_tok / prefill_n : 0;
-    st.prefill_past = prefill_n > 0 ? prefill_past / prefill_n : 0;
-    const double dt = perf.step(st).time_s;
-    // Time-weighted utilisation over this step.
-    const double kv_util = total_blocks > 0 ? static_cast<double>(total_blocks - free_blocks) /
-                                                  static_cast<double>(total_blocks)
-                                            : 0;
-    kv_area += kv_util * dt;
-    res.kv_utilization_max = std::max(res.kv_utilization_max, kv_util);
-    batch_area += static_cast<double>(running.size()) / static_cast<double>(cfg.max_batch) * dt;
-    queue_area += static_cast<double>(waiting.size()) * dt;
-    res.queue_length_max =
-        std::max(res.queue_length_max, static_cast<std::int64_t>(waiting.size()));
-    if (keep_timeline)
-      res.timeline.push_back({t, dt, static_cast<std::int32_t>(running.size()),
-                              static_cast<std::int32_t>(waiting.size()),
-                              static_cast<std::int32_t>(decode_n),
-                              static_cast<std::int32_t>(prefill_tok), kv_util});
-    t += dt;
-    ++res.steps;
-    // --- apply the step ---
-    finished_now.clear();
-    for (std::size_t i : running) {
-      Seq& s = seqs[i];
+    res_.queue_length_max =
+        std::max(res_.queue_length_max, static_cast<std::int64_t>(waiting_.size()));
+    if (keep_timeline_)
+      res_.timeline.push_back({t_, dt, static_cast<std::int32_t>(running_.size()),
+                               static_cast<std::int32_t>(waiting_.size()),
+                               static_cast<std::int32_t>(st.decode_seqs),
+                               static_cast<std::int32_t>(prefill_total_), kv_util});
+    t_ += dt;
+    ++res_.steps;
+  }
+
+  // Advances every scheduled sequence by its chunk and completes the finished ones.
+  void apply_step() {
+    finished_now_.clear();
+    for (std::size_t i : running_) {
+      Seq& s = seqs_[i];
       if (s.chunk == 0) continue;
-      const Request& r = req[i];
+      const Request& r = req_[i];
       if (s.prompt_left > 0) {
         s.prompt_left -= s.chunk;
         s.context += s.chunk;
         if (s.prompt_left == 0 && s.out_done == 0) {
           s.out_done = 1;  // the prefill's logits give the first token
-          s.first_token_s = t;
-          s.last_token_s = t;
+          s.first_token_s = t_;
+          s.last_token_s = t_;
         }
       } else {
         s.context += 1;
         s.out_done += 1;
-        itl.add(t - s.last_token_s);
-        s.last_token_s = t;
+        itl_.add(t_ - s.last_token_s);
+        s.last_token_s = t_;
       }
-      if (s.out_done >= r.output_tokens && s.prompt_left == 0) finished_now.push_back(i);
+      if (s.out_done >= r.output_tokens && s.prompt_left == 0) finished_now_.push_back(i);
     }
-    if (!finished_now.empty()) {
-      // A static batch frees its slots only when the whole batch is done.
-      if (!cfg.static_batching) {
-        for (std::size_t i : finished_now) complete(i);
-        running.erase(std::remove_if(running.begin(), running.end(),
-                                     [&](std::size_t i) { return seqs[i].done; }),
-                      running.end());
-      } else {
-        bool all = true;
-        for (std::size_t i : running)
-          all = all && seqs[i].prompt_left == 0 && seqs[i].out_done >= req[i].output_tokens;
-        if (all) {
-          for (std::size_t i : running) complete(i);
-          running.clear();
-        }
-      }
+    if (finished_now_.empty()) return;
+    if (!cfg_.static_batching) {
+      for (std::size_t i : finished_now_) complete(i);
+      running_.erase(std::remove_if(running_.begin(), running_.end(),
+                                    [&](std::size_t i) { return seqs_[i].done; }),
+                     running_.end());
+      return;
     }
+    // A static batch frees its slots only when the whole batch is done.
+    bool all = true;
+    for (std::size_t i : running_)
+      all = all && seqs_[i].prompt_left == 0 && seqs_[i].out_done >= req_[i].output_tokens;
+    if (!all) return;
+    for (std::size_t i : running_) complete(i);
+    running_.clear();
   }
-  res.duration_s = t - t0;
-  const double dur = std::max(res.duration_s, 1e-12);
-  std::int64_t out_tokens = 0, all_tokens = 0;
-  for (std::size_t i = 0; i < n; ++i)
-    if (seqs[i].first_token_s >= 0) {
-      out_tokens += req[i].output_tokens;
-      all_tokens += req[i].output_tokens + req[i].prompt_tokens;
+
+  void complete(std::size_t i) {
+    Seq& s = seqs_[i];
+    s.done = true;
+    free_blocks_ += s.blocks;
+    s.blocks = 0;
+    ++res_.completed;
+    if (i < warmup_) return;
+    const Request& r = req_[i];
+    const double e = t_ - r.arrival_s;
+    const double first = s.first_token_s - r.arrival_s;
+    const double per_token =
+        r.output_tokens > 1 ? (t_ - s.first_token_s) / static_cast<double>(r.output_tokens - 1) : 0;
+    ttft_.push_back(first);
+    tpot_.push_back(per_token);
+    e2e_.push_back(e);
+    const bool ok = (!slo_.ttft || first <= slo_.ttft->limit_s) &&
+                    (!slo_.tpot || per_token <= slo_.tpot->limit_s) &&
+                    (!slo_.e2e || e <= slo_.e2e->limit_s);
+    if (ok) ++good_;
+  }
+
+  ServingResult finish() {
+    res_.duration_s = t_ - t0_;
+    const double dur = std::max(res_.duration_s, 1e-12);
+    std::int64_t out_tokens = 0, all_tokens = 0;
+    for (std::size_t i = 0; i < n_; ++i)
+      if (seqs_[i].first_token_s >= 0) {
+        out_tokens += req_[i].output_tokens;
+        all_tokens += req_[i].output_tokens + req_[i].prompt_tokens;
+      }
+    const auto done = static_cast<double>(res_.completed);
+    res_.requests_per_s = done / dur;
+    res_.output_tokens_per_s = static_cast<double>(out_tokens) / dur;
+    res_.total_tokens_per_s = static_cast<double>(all_tokens) / dur;
+    res_.goodput_requests_per_s = static_cast<double>(good_) / dur;
+    res_.measured = static_cast<std::int64_t>(n_ - warmup_);
+    res_.slo_attainment = static_cast<double>(good_) / static_cast<double>(res_.measured);
+    res_.kv_utilization_mean = kv_area_ / dur;
+    res_.batch_utilization_mean = batch_area_ / dur;
+    res_.queue_length_mean = queue_area_ / dur;
+    res_.ttft_s = percentiles(ttft_);
+    res_.tpot_s = percentiles(tpot_);
+    res_.e2e_s = percentiles(e2e_);
+    res_.itl_s = {itl_.quantile(0.5), itl_.quantile(0.9), itl_.quantile(0.99), itl_.mean(),
+                  itl_.max()};
+    auto holds = [](const std::optional<SloTarget>& target, const Percentiles& p) {
+      return !target || at_percentile(p, target->percentile) <= target->limit_s;
+    };
+    const double half = 0.5 * (window_end_ - window_begin_);
+    if (half > 0) {
+      res_.queue_mean_early = queue_early_ / half;
+      res_.queue_mean_late = queue_late_ / half;
     }
-  const auto done = static_cast<double>(e2e.size());
-  res.requests_per_s = done / dur;
-  res.output_tokens_per_s = static_cast<double>(out_tokens) / dur;
-  res.total_tokens_per_s = static_cast<double>(all_tokens) / dur;
-  res.goodput_requests_per_s = static_cast<double>(good) / dur;
-  res.slo_attainment = static_cast<double>(good) / static_cast<double>(n);
-  res.kv_utilization_mean = kv_area / dur;
-  res.batch_utilization_mean = batch_area / dur;
-  res.queue_length_mean = queue_area / dur;
-  res.ttft_s = percentiles(ttft);
-  res.tpot_s = percentiles(tpot);
-  res.e2e_s = percentiles(e2e);
-  res.itl_s = {itl.quantile(0.5), itl.quantile(0.9), itl.quantile(0.99), itl.mean(), itl.max()};
-  auto holds = [](const std::optional<SloTarget>& target, const Percentiles& p) {
-    return !target || at_percentile(p, target->percentile) <= target->limit_s;
-  };
-  res.slo_met = e2e.size() == n && holds(slo.ttft, res.ttft_s) && holds(slo.tpot, res.tpot_s) &&
-                holds(slo.e2e, res.e2e_s);
-  return res;
+    const double half_arrivals = 0.5 * static_cast<double>(n_ - 1 - std::min(warmup_, n_ - 1));
+    res_.queue_stable =
+        res_.queue_mean_late - res_.queue_mean_early <= kQueueDrift * half_arrivals + kQueueSlack;
+    res_.slo_met = e2e_.size() == n_ - warmup_ && holds(slo_.ttft, res_.ttft_s) &&
+                   holds(slo_.tpot, res_.tpot_s) && holds(slo_.e2e, res_.e2e_s);
+    return std::move(res_);
+  }
+
+  const PerfModel& perf_;
+  const ServingConfig& cfg_;
+  const std::vector<Request>& req_;
+  const Slo& slo_;
+  const bool keep_timeline_;
+  const SimulationProgress& progress_;
+  const std::size_t n_;
+  const std::int64_t total_blocks_;
+  std::int64_t free_blocks_;
+  std::int64_t budget_ = 0;   // tokens left in this step
+  double prefill_total_ = 0;  // prefill tokens scheduled this step
+  std::vector<Seq> seqs_;
+  std::vector<double> ttft_, tpot_, e2e_;
+  LogHistogram itl_;
+  std::deque<std::size_t> waiting_;
+  std::vector<std::size_t> running_;
+  std::vector<std::size_t> finished_now_;
+  std::size_t next_ = 0;
+  double t_ = 0, t0_ = 0;
+  std::int64_t good_ = 0;
+  double kv_area_ = 0, batch_area_ = 0, queue_area_ = 0;
+  std::size_t warmup_ = 0;                    // requests [0, warmup_) are not measured
+  double window_begin_ = 0, window_end_ = 0;  // the measured arrival window
+  double queue_early_ = 0, queue_late_ = 0;   // waiting x time in its two halves
+  ServingResult res_;
+};
+
+}  // namespace
+
+ServingResult simulate(const PerfModel& perf, const ServingConfig& cfg,
+                       const std::vector<Request>& requests, const Slo& slo, bool keep_timeline,
+                       const SimulationProgress& progress) {
+  LLMSIZER_CHECK(cfg.max_batch >= 1 && cfg.max_batched_tokens >= 1 && cfg.block_size >= 1,
+                 "serving config must be positive");
+  return Simulator(perf, cfg, requests, slo, keep_timeline, progress).run();
 }
 
 }  // namespace llmsizer::estimator

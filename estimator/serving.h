@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,15 @@ struct ServingConfig {
   std::int64_t kv_capacity_tokens = 0;     // KV tokens that fit per replica (from memory)
   bool static_batching = false;            // run batches to completion, no joining
   bool preemption = true;                  // recompute-preempt when decode needs blocks
+  // Requests longer than this (prompt + output tokens) are rejected; 0: no limit. Set to the
+  // model's maximum context.
+  std::int64_t max_context_tokens = 0;
+  // The simulation stops after this many steps (ServingResult::stopped_at_step_limit); 0: no
+  // limit. A bound on the run time for interactive use (about 1 s per 10 M steps).
+  std::int64_t max_steps = 0;
+  // The first fraction of the requests (in arrival order) warms the replica up: they load
+  // it, but their latencies are left out of the percentiles, goodput and SLO check.
+  double warmup_fraction = 0;
 };
 
 struct SloTarget {
@@ -73,9 +83,23 @@ struct TimelineRow {
   double kv_utilization;
 };
 
+// The stability test on the queue (docs/serving.md#steady-state): a replica keeps up when
+// its waiting queue grows, from the first to the second half of the measured window, by no
+// more than kQueueDrift of the requests that arrive in a half (it falls behind by at most
+// that share of the load), plus kQueueSlack requests of noise. Assumed, not fitted.
+inline constexpr double kQueueDrift = 0.02;
+inline constexpr double kQueueSlack = 2.0;
+
 struct ServingResult {
   std::int64_t requests = 0;
   std::int64_t completed = 0;
+  // Requests that can never run, rejected on arrival and not completed: longer than the
+  // model's context (ServingConfig::max_context_tokens), or needing more KV blocks than the
+  // whole replica has.
+  std::int64_t rejected_context = 0;
+  std::int64_t rejected_kv = 0;
+  std::int64_t rejected() const { return rejected_context + rejected_kv; }
+  bool stopped_at_step_limit = false;  // ServingConfig::max_steps reached before the end
   std::int64_t preemptions = 0;
   std::int64_t steps = 0;
   double duration_s = 0;  // first arrival to last completion
@@ -90,12 +114,26 @@ struct ServingResult {
   double batch_utilization_mean = 0;  // running / max_batch, time-weighted
   double queue_length_mean = 0;       // waiting requests, time-weighted
   std::int64_t queue_length_max = 0;
-  bool slo_met = true;                // the SLO percentiles hold
+  bool slo_met = true;        // the SLO percentiles hold
+  std::int64_t measured = 0;  // requests after the warm-up (in the percentiles)
+  // Steady state: the time-weighted mean of waiting requests over the first and second
+  // half of the measured arrival window (after the warm-up, up to the last arrival). A
+  // replica past its capacity queues without bound, so the second is much the larger.
+  double queue_mean_early = 0;
+  double queue_mean_late = 0;
+  // The queue does not grow: queue_mean_late - queue_mean_early <= kQueueDrift x the
+  // arrivals in half the window + kQueueSlack (docs/serving.md#steady-state).
+  bool queue_stable = true;
   std::vector<TimelineRow> timeline;  // only when asked
 };
 
+// Called every 65,536 steps with the requests finished (completed or rejected), the total,
+// and the steps simulated so far: for progress on long runs.
+using SimulationProgress =
+    std::function<void(std::int64_t finished, std::int64_t requests, std::int64_t steps)>;
+
 ServingResult simulate(const PerfModel& perf, const ServingConfig& cfg,
                        const std::vector<Request>& requests, const Slo& slo,
-                       bool keep_timeline = false);
+                       bool keep_timeline = false, const SimulationProgress& progress = {});
 
 }  // namespace llmsizer::estimator

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "estimator/planner.h"
+#include "estimator/precision.h"
 #include "shipped_catalog.h"
 
 using namespace llmsizer;
@@ -87,8 +88,12 @@ TEST_CASE("fit lists what fits on a device, largest first", "[planner][fit]") {
   const auto* hw = schema::find_hardware(cat, "rtx-4090");
   const std::vector<core::WeightScheme> schemes = {*core::parse_weight_scheme("bf16"),
                                                    *core::parse_weight_scheme("q4_k_m")};
-  const auto rows = estimator::fit(cat.models, *hw, 1, 4096, schemes);
+  const auto fitted = estimator::fit(cat.models, *hw, 1, 4096, schemes);
+  const auto& rows = fitted.rows;
   REQUIRE(rows.size() >= 10);
+  // Everything in the catalog is either listed or excluded with a reason.
+  CHECK(rows.size() + fitted.excluded.size() == cat.models.size());
+  for (const auto& e : fitted.excluded) CHECK_FALSE(e.reason.empty());
   for (std::size_t i = 1; i < rows.size(); ++i)
     CHECK(core::count_params(rows[i].model->arch).total <=
           core::count_params(rows[i - 1].model->arch).total);
@@ -98,5 +103,102 @@ TEST_CASE("fit lists what fits on a device, largest first", "[planner][fit]") {
     CHECK(row.decode_tokens_per_s > 0);
     CHECK(row.max_batch >= 1);
     CHECK(core::count_params(row.model->arch).total < 60000000000ull);  // no 70B on 24 GiB
+  }
+}
+
+TEST_CASE("fit excludes the models whose maximum context is below the one asked, with why",
+          "[planner][fit]") {
+  const auto& cat = test::shipped_catalog();
+  const auto* hw = schema::find_hardware(cat, "h100-sxm");
+  const std::vector<core::WeightScheme> schemes = {*core::parse_weight_scheme("q4_k_m")};
+  const auto res = estimator::fit(cat.models, *hw, 8, 131072, schemes);
+  std::size_t short_context = 0;
+  for (const auto& row : res.rows) {
+    INFO(row.model->id);
+    CHECK(row.model->arch.max_context >= 131072);
+  }
+  for (const auto& e : res.excluded)
+    if (e.model->arch.max_context < 131072) {
+      ++short_context;
+      CHECK(e.reason.find("beyond its maximum") != std::string::npos);
+    }
+  CHECK(short_context > 0);  // the catalog has 2k-32k models (e.g. falcon, llama-2)
+  CHECK_FALSE(res.rows.empty());
+}
+
+namespace {
+// One replica of a plan row as `serve` runs it: same layout, precision rule and KV pool.
+estimator::ServingResult serve_row(const estimator::PlanRequest& r,
+                                   const estimator::PlanCandidate& c, double rate,
+                                   std::int64_t requests) {
+  estimator::PerfSetup ps;
+  ps.model = r.model;
+  ps.hardware = c.hardware;
+  ps.weights = c.weights;
+  ps.kv = c.kv;
+  ps.activations = estimator::default_activations(c.weights, *c.hardware).dtype;
+  ps.par = {c.tp, c.pp};
+  const estimator::PerfModel pm(ps);
+  estimator::MemoryInputs mi;
+  mi.model = r.model;
+  mi.weights = c.weights;
+  mi.kv = c.kv;
+  mi.activations = ps.activations;
+  mi.par = ps.par;
+  mi.capacity_bytes = c.hardware->memory.capacity_bytes;
+  mi.hw_class = c.hardware->hw_class;
+  estimator::ServingConfig cfg;
+  cfg.max_batch = c.max_batch;
+  cfg.kv_capacity_tokens = estimator::kv_token_capacity(mi, cfg.max_batched_tokens);
+  cfg.max_context_tokens = r.model->arch.max_context;
+  return estimator::simulate(pm, cfg, estimator::generate_requests(r.workload, rate, requests),
+                             r.slo);
+}
+}  // namespace
+
+TEST_CASE("every plan row's rate per replica holds when served, for several models and devices",
+          "[planner][steady]") {
+  struct Case {
+    const char* model;
+    const char* hardware;
+    double prompt, output;
+    const char* slo;
+  };
+  const Case cases[] = {
+      {"llama-3.1-8b", "h100-sxm", 1024, 300, "ttft_p99=1s,tpot_p99=50ms"},
+      {"qwen2.5-7b", "l4", 512, 256, "ttft_p99=2s,tpot_p99=100ms"},
+      {"mixtral-8x7b", "a100-sxm-80gb", 2000, 200, "ttft_p99=2s,tpot_p99=80ms"},
+      {"llama-3.1-70b", "h100-sxm", 1024, 300, "ttft_p99=2s,tpot_p99=60ms"},
+  };
+  for (const auto& k : cases) {
+    auto r = base_request();
+    r.model = schema::find_model(test::shipped_catalog(), k.model);
+    REQUIRE(r.model);
+    r.hardware = {schema::find_hardware(test::shipped_catalog(), k.hardware)};
+    r.weights = {*core::parse_weight_scheme("bf16"), *core::parse_weight_scheme("fp8"),
+                 *core::parse_weight_scheme("int4")};
+    r.max_batches = {64, 256};
+    r.max_devices = 4;
+    r.workload.rate_per_s = 50;
+    r.workload.prompt.value = k.prompt;
+    r.workload.output.value = k.output;
+    std::string why;
+    r.slo = *estimator::parse_slo(k.slo, &why);
+    r.search_requests = 600;  // the CLI's default
+    const auto res = estimator::plan(r);
+    REQUIRE_FALSE(res.ranked.empty());
+    for (const auto& c : res.ranked) {
+      INFO(k.model << " on " << k.hardware << " " << c.weights.name << " tp=" << c.tp << " batch "
+                   << c.max_batch << " at " << c.max_rate_per_replica << " req/s");
+      // serve's default request count with --rate, and a run four times as long in which
+      // an overloaded queue would have grown.
+      for (std::int64_t n : {1000, 4000}) {
+        const auto s = serve_row(r, c, c.max_rate_per_replica, n);
+        INFO(n << " requests: TTFT p99 " << s.ttft_s.p99 << " s, TPOT p99 " << s.tpot_s.p99
+               << " s, queue " << s.queue_mean_early << " -> " << s.queue_mean_late);
+        CHECK(s.slo_met);
+        CHECK(s.queue_stable);
+      }
+    }
   }
 }

@@ -103,11 +103,65 @@ TEST_CASE("overload queues, a small KV pool preempts, nothing is lost", "[servin
   const auto q = estimator::simulate(pm, cfg, estimator::generate_requests(w), {});
   CHECK(q.completed == 1500);
   CHECK(q.preemptions == 0);
-  // A request that can never fit is not simulated forever.
+  // A request that can never fit is rejected, counted apart, and not simulated forever.
   std::vector<estimator::Request> huge = {{0.0, 100000, 10, 0}, {0.0, 100, 10, 0}};
-  const auto h = estimator::simulate(pm, cfg, huge, {});
-  CHECK(h.completed == 2);
-  CHECK(h.e2e_s.max > 0);
+  for (bool preempt : {true, false}) {
+    cfg.preemption = preempt;
+    const auto h = estimator::simulate(pm, cfg, huge, {});
+    CHECK(h.completed == 1);
+    CHECK(h.rejected_kv == 1);
+    CHECK(h.rejected_context == 0);
+    CHECK(h.e2e_s.max > 0);
+    CHECK_FALSE(h.slo_met);  // not every request was served
+  }
+}
+
+TEST_CASE("requests beyond the model's context are rejected, never completed in 0 ms",
+          "[serving]") {
+  const auto pm = perf("llama-3.1-8b", "h100-sxm", "bf16");
+  estimator::ServingConfig cfg;
+  cfg.kv_capacity_tokens = 1 << 22;
+  cfg.max_context_tokens = 131072;
+  std::vector<estimator::Request> reqs = {
+      {0.0, 200000, 100, 0}, {0.1, 131000, 100, 0}, {0.2, 1000, 100, 0}};
+  const auto r = estimator::simulate(pm, cfg, reqs, {});
+  CHECK(r.requests == 3);
+  CHECK(r.rejected_context == 2);  // 131000 + 100 > 131072 too
+  CHECK(r.completed == 1);
+  CHECK(r.ttft_s.p50 > 0);
+  // Every request rejected: nothing completes and nothing reports a latency of 0 as served.
+  reqs.pop_back();
+  const auto none = estimator::simulate(pm, cfg, reqs, {});
+  CHECK(none.completed == 0);
+  CHECK(none.rejected() == 2);
+  CHECK(none.requests_per_s == 0);
+}
+
+TEST_CASE("a step limit bounds a long simulation, and progress is reported", "[serving]") {
+  const auto pm = perf("llama-3.1-8b", "h100-sxm", "bf16");
+  const auto w = fixed_workload(50, 8000, 100, 400);
+  estimator::ServingConfig cfg;
+  cfg.kv_capacity_tokens = 1 << 20;
+  cfg.max_batched_tokens = 1;  // 8000 steps per prompt
+  cfg.max_steps = 200000;
+  std::int64_t calls = 0, last_steps = 0;
+  const auto r =
+      estimator::simulate(pm, cfg, estimator::generate_requests(w), {}, false,
+                          [&](std::int64_t finished, std::int64_t total, std::int64_t steps) {
+                            ++calls;
+                            CHECK(finished <= total);
+                            CHECK(steps > last_steps);
+                            last_steps = steps;
+                          });
+  CHECK(r.stopped_at_step_limit);
+  CHECK(r.steps == 200000);
+  CHECK(r.completed < 400);
+  CHECK(calls == 200000 / 65536);
+  cfg.max_steps = 0;
+  cfg.max_batched_tokens = 8192;
+  const auto full = estimator::simulate(pm, cfg, estimator::generate_requests(w), {});
+  CHECK_FALSE(full.stopped_at_step_limit);
+  CHECK(full.completed == 400);
 }
 
 TEST_CASE("continuous batching beats static batching under load", "[serving]") {
