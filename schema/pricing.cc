@@ -255,11 +255,18 @@ std::vector<const ApiPricing*> api_snapshots(const PriceCatalog& c, const std::s
 std::optional<ApiChoice> find_api_model(const PriceCatalog& c, std::string_view name,
                                         const std::string& as_of) {
   const std::string lname = core::to_lower(name);
-  for (const auto* snap : api_snapshots(c, as_of))
+  const auto snaps = api_snapshots(c, as_of);
+  for (const auto* snap : snaps)
     for (const auto& m : snap->models) {
       if (core::to_lower(m.id) == lname || core::to_lower(snap->provider + "/" + m.id) == lname)
         return ApiChoice{snap, &m};
     }
+  // "provider/<catalog model id>": the provider's first listed row serving that open model.
+  for (const auto* snap : snaps)
+    for (const auto& m : snap->models)
+      if (!m.open_model.empty() &&
+          core::to_lower(snap->provider + "/" + m.open_model) == lname)
+        return ApiChoice{snap, &m};
   return std::nullopt;
 }
 

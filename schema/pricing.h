@@ -119,7 +119,9 @@ struct ApiChoice {
   const ApiPricing* snapshot = nullptr;
   const ApiModelPrice* model = nullptr;
 };
-// "gpt-4o-mini" or "openai/gpt-4o-mini", in the snapshots as of the date.
+// "gpt-4o-mini" or "openai/gpt-4o-mini", in the snapshots as of the date; or
+// "together/llama-3.1-70b" (provider / catalog model id): the provider's first listed row
+// serving that open model.
 std::optional<ApiChoice> find_api_model(const PriceCatalog& c, std::string_view name,
                                         const std::string& as_of);
 std::vector<std::string> api_model_names(const PriceCatalog& c, const std::string& as_of);

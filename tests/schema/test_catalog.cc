@@ -8,6 +8,7 @@
 
 #include "core/model_arch.h"
 #include "schema/catalog.h"
+#include "schema/pricing.h"
 #include "shipped_catalog.h"
 #include "test_paths.h"
 
@@ -87,4 +88,22 @@ TEST_CASE("model and hardware documents round-trip through the writer", "[catalo
     CHECK(schema::write_hardware_yaml(*back) == once);
     CHECK(back->memory.bandwidth_bytes_per_s == h.memory.bandwidth_bytes_per_s);
   }
+}
+
+TEST_CASE("API models are found by id, provider/id, or provider/catalog model id", "[pricing]") {
+  core::Diagnostics d;
+  const auto pc = schema::load_price_catalog(test::profiles_dir(), d);
+  REQUIRE(pc);
+  const auto by_open = schema::find_api_model(*pc, "together/llama-3.1-70b", "");
+  REQUIRE(by_open);
+  CHECK(by_open->model->open_model == "llama-3.1-70b");
+  CHECK(by_open->snapshot->provider == "together");
+  const auto by_id =
+      schema::find_api_model(*pc, "together/" + by_open->model->id, by_open->snapshot->as_of);
+  REQUIRE(by_id);
+  CHECK(by_id->model == by_open->model);
+  CHECK(schema::find_api_model(*pc, "openai/gpt-4o-mini", ""));
+  CHECK_FALSE(schema::find_api_model(*pc, "together/gpt-4o-mini-nope", ""));
+  // A catalog model id alone is not an API (which provider would it be?).
+  CHECK_FALSE(schema::find_api_model(*pc, "llama-3.1-70b", ""));
 }
