@@ -26,7 +26,7 @@ using estimator::AccuracySummary;
 
 std::string default_data(const GlobalOptions& g) {
   if (const char* env = std::getenv("LLMSIZER_PUBLISHED"); env && *env) return env;
-  return (fs::path(g.profiles) / ".." / ".." / "shared" / "data" / "published_calibration.yaml")
+  return (fs::path(g.profiles) / "published" / "published_calibration.yaml")
       .lexically_normal()
       .string();
 }
@@ -259,7 +259,7 @@ CLI::App* add_accuracy_command(CLI::App& app, AccuracyCmdOptions& o) {
       "llama.cpp) and print the error per point, per regime and per hardware");
   cmd->add_option("--data", o.data,
                   "calibration YAML (default: $LLMSIZER_PUBLISHED or "
-                  "<profiles>/../../shared/data/published_calibration.yaml)");
+                  "<profiles>/published/published_calibration.yaml)");
   cmd->add_option("--map", o.map,
                   "published-map YAML tying its names to the catalog (default: "
                   "<profiles>/validation/published_map.yaml)");
@@ -282,8 +282,8 @@ int run_accuracy(const GlobalOptions& g, const AccuracyCmdOptions& o) {
   std::error_code ec;
   if (!fs::exists(data_path, ec)) {
     d.error({data_path, 0, 0}, "",
-            "no calibration file here; pass --data PATH or set $LLMSIZER_PUBLISHED (the shared "
-            "set lives in ../shared/data/published_calibration.yaml beside the repository)");
+            "no calibration file here; pass --data PATH or set $LLMSIZER_PUBLISHED (the "
+            "shipped set is profiles/published/published_calibration.yaml)");
     return fail(d);
   }
   auto data = schema::load_published(data_path, d);

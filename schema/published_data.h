@@ -1,6 +1,6 @@
 // published_data.h — published inference measurements and the map that ties their names to
 // the catalog (docs/validation.md). The measurements come from the shared calibration set
-// (../shared/data/published_calibration.yaml, a foreign file read as it is: unknown keys are
+// (profiles/published/published_calibration.yaml, a foreign file read as it is: unknown keys are
 // allowed, wrong types are located errors); the `published-map` document
 // (profiles/validation/published_map.yaml) is one of ours and is parsed strictly.
 #pragma once

@@ -59,7 +59,7 @@ std::string read_file(const fs::path& p) {
 
 }  // namespace
 
-// Totals: `param_count_*_derived` from shared/data/published_calibration.yaml where it lists
+// Totals: `param_count_*_derived` from profiles/published/published_calibration.yaml where it lists
 // the model; otherwise the published count named in the comment.
 TEST_CASE("real config.json files give the published parameter totals exactly") {
   struct Case {
