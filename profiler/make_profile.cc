@@ -110,6 +110,17 @@ schema::ProfileContext host_context() {
   return c;
 }
 
+schema::CpuSignature host_signature() {
+  const auto t = discover_topology();
+  schema::CpuSignature s;
+  s.cpu_model = t.cpu_model.empty() ? "unknown" : t.cpu_model;
+  s.cores = std::max(1, t.cores);
+  s.threads = std::max(1, t.hardware_threads);
+  for (const auto& c : t.caches) s.caches.push_back({c.level, c.size_bytes, c.instances});
+  s.isa = t.isa;  // as make_profile() writes it
+  return s;
+}
+
 namespace {
 
 std::uint64_t last_level_cache(const schema::HardwareProfile& p) {

@@ -63,5 +63,7 @@ ProfileRun make_profile(const ProfileSettings& s, int threads,
 
 // The context block of this build on this host (host name, CPU, compiler, flags, date).
 schema::ProfileContext host_context();
+// This host's CPU signature (schema::cpu_signature of a profile made here would equal it).
+schema::CpuSignature host_signature();
 
 }  // namespace llmsizer::profiler

@@ -4,10 +4,12 @@
 #include "schema/hardware_profile.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
 #include "core/dtype.h"
+#include "core/units.h"
 
 #include "schema/impl/yaml_reader.h"
 #include "schema/text_writer.h"
@@ -286,6 +288,41 @@ std::optional<HardwareProfile> load_hardware_profile_yaml(const std::string& pat
   auto text = impl::read_text_file(path, diags);
   if (!text) return std::nullopt;
   return parse_hardware_profile_yaml(*text, path, diags);
+}
+
+CpuSignature cpu_signature(const HardwareProfile& p) {
+  CpuSignature s;
+  s.cpu_model = p.context.cpu_model;
+  s.cores = p.context.cores;
+  s.threads = p.context.threads;
+  s.caches = p.topology.caches;
+  s.isa = p.topology.isa;
+  return s;
+}
+
+std::vector<std::string> signature_mismatches(const CpuSignature& profile,
+                                              const CpuSignature& host) {
+  std::vector<std::string> out;
+  if (profile.cpu_model != host.cpu_model)
+    out.push_back(
+        fmt::format("CPU '{}' in the profile, '{}' here", profile.cpu_model, host.cpu_model));
+  if (profile.cores != host.cores)
+    out.push_back(fmt::format("cores: {} in the profile, {} here", profile.cores, host.cores));
+  if (profile.threads != host.threads)
+    out.push_back(
+        fmt::format("hardware threads: {} in the profile, {} here", profile.threads, host.threads));
+  for (const auto& c : profile.caches)
+    for (const auto& h : host.caches)
+      if (c.level == h.level && c.size_bytes != h.size_bytes)
+        out.push_back(fmt::format("L{} cache: {} in the profile, {} here", c.level,
+                                  core::format_bytes(c.size_bytes),
+                                  core::format_bytes(h.size_bytes)));
+  std::vector<std::string> missing;
+  for (const auto& f : profile.isa)
+    if (std::find(host.isa.begin(), host.isa.end(), f) == host.isa.end()) missing.push_back(f);
+  if (!missing.empty())
+    out.push_back(fmt::format("ISA: this host lacks {}", fmt::join(missing, ", ")));
+  return out;
 }
 
 }  // namespace llmsizer::schema

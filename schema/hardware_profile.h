@@ -122,6 +122,21 @@ struct HardwareProfile {
   std::vector<KernelPoint> kernels;
 };
 
+// What makes a CPU profile this host's: the CPU model, core and hardware-thread counts, the
+// cache sizes per level and the ISA extensions. Not the host name: every cloud VM is "vm".
+struct CpuSignature {
+  std::string cpu_model;
+  std::int64_t cores = 0;
+  std::int64_t threads = 0;
+  std::vector<ProfileCache> caches;  // size per instance, by level
+  std::vector<std::string> isa;
+};
+CpuSignature cpu_signature(const HardwareProfile& p);
+// How the profile's CPU differs from the host's, one phrase each ("cores: 16 in the profile,
+// 2 here"); empty when they match. ISA extensions the host lacks count, extra ones do not.
+std::vector<std::string> signature_mismatches(const CpuSignature& profile,
+                                              const CpuSignature& host);
+
 std::string write_hardware_profile_yaml(const HardwareProfile& p);
 std::optional<HardwareProfile> parse_hardware_profile_yaml(std::string_view text,
                                                            const std::string& file,

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "profiler/make_profile.h"
+#include "profiler/topology.h"
 #include "schema/hardware_profile.h"
 #include "test_paths.h"
 #include "tiny_model.h"
@@ -300,4 +301,30 @@ TEST_CASE("a GPU-shaped profile (as make_gpu_profile fills it) passes the strict
   CHECK(back->device == schema::ProfileDevice::kGpu);
   CHECK(same(p, *back));
   CHECK(schema::write_hardware_profile_yaml(*back) == text);
+}
+
+TEST_CASE("a profile made here has this host's CPU signature; another CPU's is told apart",
+          "[profile][signature]") {
+  const auto host = profiler::host_signature();
+  schema::HardwareProfile p;
+  p.context = profiler::host_context();
+  const auto t = profiler::discover_topology();
+  p.topology.isa = t.isa;
+  for (const auto& c : t.caches) p.topology.caches.push_back({c.level, c.size_bytes, c.instances});
+  CHECK(schema::signature_mismatches(schema::cpu_signature(p), host).empty());
+  // Another machine with the same host name ("vm"): every difference is named.
+  auto other = schema::cpu_signature(p);
+  other.cpu_model = "AMD EPYC 9654 96-Core Processor";
+  other.cores = host.cores + 94;
+  other.isa.push_back("amx_tile_not_here");
+  if (!other.caches.empty()) other.caches.back().size_bytes *= 4;
+  const auto why = schema::signature_mismatches(other, host);
+  REQUIRE(why.size() >= 3);
+  CHECK(why[0].find("EPYC 9654") != std::string::npos);
+  CHECK(why[1].find("cores") != std::string::npos);
+  CHECK(why.back().find("amx_tile_not_here") != std::string::npos);
+  // Extra ISA on the host is no mismatch (the profile's kernels still run).
+  auto fewer = schema::cpu_signature(p);
+  if (!fewer.isa.empty()) fewer.isa.pop_back();
+  CHECK(schema::signature_mismatches(fewer, host).empty());
 }
