@@ -138,7 +138,38 @@ std::optional<double> parse_tokens_per_month(std::string_view s) {
     per = 730.0 / 24.0;
   else
     return std::nullopt;
-  return scaled(v, mult * per);
+  const auto r = scaled(v, mult * per);
+  if (!r || *r < 0 || *r > kMaxTokensPerMonth) return std::nullopt;
+  return r;
+}
+
+std::optional<std::string> parse_date(std::string_view s, std::string* why) {
+  auto digits = [&](std::size_t from, std::size_t n) {
+    int v = 0;
+    for (std::size_t i = from; i < from + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return -1;
+      v = v * 10 + (s[i] - '0');
+    }
+    return v;
+  };
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-' || digits(0, 4) < 0 || digits(5, 2) < 0 ||
+      digits(8, 2) < 0) {
+    *why = fmt::format("'{}' is not a date YYYY-MM-DD (e.g. 2024-06-01)", s);
+    return std::nullopt;
+  }
+  const int y = digits(0, 4), m = digits(5, 2), d = digits(8, 2);
+  if (m < 1 || m > 12) {
+    *why = fmt::format("'{}': month {:02d} is not 01-12", s, m);
+    return std::nullopt;
+  }
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  const int last = kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+  if (d < 1 || d > last) {
+    *why = fmt::format("'{}': day {:02d} is not in {}-{:02d} (01-{})", s, d, y, m, last);
+    return std::nullopt;
+  }
+  return std::string(s);
 }
 
 std::optional<double> parse_mix(std::string_view s) {

@@ -29,7 +29,16 @@ std::optional<double> parse_rate_per_s(std::string_view s);
 
 // "2e9tok/month", "2B/month", "500M", "70M/day" -> tokens per month (a month is 730 hours,
 // so a day is 730/24 of them). Suffixes K M B T; units tok/month, /month, /mo, /day, /d.
+// Nothing above kMaxTokensPerMonth: no real load comes near it, and a replica count for it
+// would not fit a 64-bit integer.
+inline constexpr double kMaxTokensPerMonth = 1e18;
+inline constexpr const char* kVolumeHint =
+    "a monthly volume up to 1e18 tokens, e.g. 2e9tok/month, 500M, 70M/day";
 std::optional<double> parse_tokens_per_month(std::string_view s);
+
+// "2024-06-01" -> itself: a calendar date YYYY-MM-DD (real month and day, leap years).
+// Otherwise nothing, with why in *why ("month 13 is not 01-12").
+std::optional<std::string> parse_date(std::string_view s, std::string* why);
 
 // "3:1" -> 0.75 (the first part's share of the whole).
 std::optional<double> parse_mix(std::string_view s);

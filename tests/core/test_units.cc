@@ -30,7 +30,27 @@ TEST_CASE("durations, rates and token volumes scale by their unit, never to infi
   CHECK_FALSE(parse_tokens_per_month("2e299t"));
   CHECK_FALSE(parse_tokens_per_month("1e300b/day"));
   CHECK_FALSE(parse_duration_s("1e308h"));
-  CHECK(parse_tokens_per_month("1e290t").has_value());
+  // Beyond any real load (a replica count for it would overflow): refused.
+  CHECK_FALSE(parse_tokens_per_month("1e290t"));
+  CHECK_FALSE(parse_tokens_per_month("1e30tok/month"));
+  CHECK(parse_tokens_per_month("1e18tok/month") == Approx(1e18));
+  CHECK_FALSE(parse_tokens_per_month("-5tok/month"));
+}
+
+TEST_CASE("dates are real calendar dates, with what is wrong said", "[units]") {
+  std::string why;
+  CHECK(parse_date("2024-02-29", &why) == "2024-02-29");
+  CHECK(parse_date("2000-02-29", &why));
+  CHECK_FALSE(parse_date("1900-02-29", &why));
+  CHECK(why.find("day 29") != std::string::npos);
+  CHECK_FALSE(parse_date("2023-13-45", &why));
+  CHECK(why.find("month 13") != std::string::npos);
+  CHECK_FALSE(parse_date("2023-04-31", &why));
+  CHECK(why.find("01-30") != std::string::npos);
+  CHECK_FALSE(parse_date("yesterday", &why));
+  CHECK(why.find("YYYY-MM-DD") != std::string::npos);
+  CHECK_FALSE(parse_date("2023-1-5", &why));
+  CHECK_FALSE(parse_date("", &why));
 }
 
 TEST_CASE("printing states units", "[units]") {
