@@ -170,6 +170,18 @@ void evaluate(const PlanRequest& r, const Means& mean, PlanCandidate& c) {
     const double mtok_per_hour = target * 3600.0 * ctx / 1e6;
     c.usd_per_mtok = *c.usd_per_hour / mtok_per_hour;
   }
+  if (r.budget_usd_per_hour) {
+    if (!c.usd_per_hour) {
+      c.reason = fmt::format("over budget unknown: no price for {} to hold against the budget",
+                             c.hardware->short_name);
+      return;
+    }
+    if (*c.usd_per_hour > *r.budget_usd_per_hour) {
+      c.reason = fmt::format("over budget: ${:.2f}/hour for {} devices > ${:.2f}/hour",
+                             *c.usd_per_hour, c.devices, *r.budget_usd_per_hour);
+      return;
+    }
+  }
   const double share = target / static_cast<double>(c.replicas);
   c.at_target =
       simulate(pm, cfg, generate_requests(r.workload, share, steady_requests(share)), r.slo);

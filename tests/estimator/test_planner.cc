@@ -202,3 +202,29 @@ TEST_CASE("every plan row's rate per replica holds when served, for several mode
     }
   }
 }
+
+TEST_CASE("a budget rejects the layouts that cost more per hour, with the figures",
+          "[planner][budget]") {
+  auto r = base_request();
+  const auto open = estimator::plan(r);
+  REQUIRE(open.ranked.size() >= 2);
+  double lo = 1e300, hi = 0;
+  for (const auto& c : open.ranked)
+    if (c.usd_per_hour) lo = std::min(lo, *c.usd_per_hour), hi = std::max(hi, *c.usd_per_hour);
+  REQUIRE(hi > lo);
+  r.budget_usd_per_hour = 0.5 * (lo + hi);
+  const auto capped = estimator::plan(r);
+  REQUIRE_FALSE(capped.ranked.empty());
+  CHECK(capped.ranked.size() < open.ranked.size());
+  for (const auto& c : capped.ranked) {
+    REQUIRE(c.usd_per_hour);
+    CHECK(*c.usd_per_hour <= *r.budget_usd_per_hour);
+  }
+  bool over = false;
+  for (const auto& c : capped.rejected) over = over || c.reason.rfind("over budget: $", 0) == 0;
+  CHECK(over);
+  // Devices without a price cannot be held against a budget: rejected, saying so.
+  r.price_per_hour = {{"nvidia-h100-sxm", 3.0}};
+  const auto unpriced = estimator::plan(r);
+  for (const auto& c : unpriced.ranked) CHECK(c.hardware->short_name == "h100-sxm");
+}
