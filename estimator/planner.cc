@@ -204,6 +204,21 @@ PlanResult plan(const PlanRequest& r) {
       for (const auto kv : r.kv)
         for (const auto mb : r.max_batches) {
           std::vector<PlanCandidate> g;
+          auto add = [&](std::int64_t tp, std::int64_t pp) {
+            PlanCandidate c;
+            c.hardware = h;
+            c.weights = w;
+            c.kv = kv;
+            c.tp = tp;
+            c.pp = pp;
+            c.max_batch = mb;
+            g.push_back(c);
+          };
+          if (r.layout) {
+            add(r.layout->tp, r.layout->pp);
+            groups.push_back(std::move(g));
+            continue;
+          }
           for (std::int64_t tp = 1; tp <= r.max_devices; tp *= 2)
             for (std::int64_t pp = 1; tp * pp <= r.max_devices; pp *= 2) {
               // Pipeline stages only when tensor parallelism is already as wide as allowed.
@@ -211,14 +226,7 @@ PlanResult plan(const PlanRequest& r) {
               // Only GPUs are ganged into tensor/pipeline groups (CPUs and Apple SoCs have
               // no device-to-device link in the catalog).
               if (tp * pp > 1 && !h->is_gpu()) continue;
-              PlanCandidate c;
-              c.hardware = h;
-              c.weights = w;
-              c.kv = kv;
-              c.tp = tp;
-              c.pp = pp;
-              c.max_batch = mb;
-              g.push_back(c);
+              add(tp, pp);
             }
           groups.push_back(std::move(g));
         }

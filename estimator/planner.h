@@ -30,7 +30,10 @@ struct PlanRequest {
   std::vector<core::DType> kv;
   std::vector<std::int64_t> max_batches = {64, 256};
   std::int64_t max_devices = 8;  // per replica
-  schema::Workload workload;     // its rate is the target load
+  // Only this layout (tp x pp), as a command that fixes it (compare --tp/--pp) asks;
+  // nullopt: every layout up to max_devices.
+  std::optional<Parallelism> layout;
+  schema::Workload workload;  // its rate is the target load
   Slo slo;
   double headroom = 0.2;  // capacity kept spare above the target load
   Objective objective = Objective::kCost;

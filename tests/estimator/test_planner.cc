@@ -228,3 +228,18 @@ TEST_CASE("a budget rejects the layouts that cost more per hour, with the figure
   const auto unpriced = estimator::plan(r);
   for (const auto& c : unpriced.ranked) CHECK(c.hardware->short_name == "h100-sxm");
 }
+
+TEST_CASE("a fixed layout is planned as given, never reported as dominated by a smaller one",
+          "[planner][layout]") {
+  auto r = base_request();
+  r.hardware = {schema::find_hardware(test::shipped_catalog(), "h100-sxm")};
+  r.weights = {*core::parse_weight_scheme("fp8")};
+  r.max_devices = 8;
+  for (std::int64_t tp : {2, 8}) {
+    r.layout = estimator::Parallelism{tp, 1};
+    const auto res = estimator::plan(r);
+    REQUIRE(res.ranked.size() == 1);
+    CHECK(res.ranked.front().tp == tp);
+    CHECK(res.rejected.empty());
+  }
+}
