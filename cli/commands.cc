@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -11,74 +13,33 @@
 #include "core/units.h"
 #include "core/weight_scheme.h"
 #include "estimator/estimate.h"
+#include "report/listings.h"
 #include "schema/catalog.h"
+#include "schema/pricing.h"
 #include "schema/text_writer.h"
 
 namespace llmsizer::cli {
 
-namespace {
-
-std::string peak_text(const schema::HardwareSpec& h) {
-  for (const char* k : {"bf16", "f16", "f32"}) {
-    auto it = h.compute.peak_flop_per_s.find(k);
-    if (it != h.compute.peak_flop_per_s.end())
-      return fmt::format("{:.1f} TFLOP/s {}", it->second / 1e12, k);
-  }
-  return "-";
-}
-
-}  // namespace
-
 int run_list(const GlobalOptions& g, const std::string& what, const std::string& format) {
   core::Diagnostics d;
   if (!check_format(format, {"table", "json"}, d)) return fail(d);
-  auto c = catalog(g, d);
-  if (!c) return fail(d);
-  schema::JsonWriter j;
-  std::string out;
-  if (what == "models") {
-    j.begin_array();
-    out = fmt::format("{:<18} {:<36} {:>10} {:>10} {:>8}  {}\n", "id", "hugging face repo",
-                      "params", "active", "context", "family");
-    for (const auto& m : c->models) {
-      const auto p = core::count_params(m.arch);
-      out += fmt::format("{:<18} {:<36} {:>10} {:>10} {:>8}  {}\n", m.id, m.hf_repo,
-                         core::format_count(p.total), core::format_count(p.active),
-                         m.arch.max_context, core::to_string(m.arch.family));
-      j.begin_object();
-      j.key("id").value(m.id).key("name").value(m.name).key("hf_repo").value(m.hf_repo);
-      j.key("family").value(core::to_string(m.arch.family));
-      j.key("params_total").value(p.total).key("params_active").value(p.active);
-      j.key("max_context").value(m.arch.max_context);
-      j.end_object();
-    }
-    j.end_array();
-    out += fmt::format("{} models; params are counted from the architecture (basis: computed)\n",
-                       c->models.size());
+  std::optional<report::Listing> l;
+  if (what == "models" || what == "hardware") {
+    auto c = catalog(g, d);
+    if (!c) return fail(d);
+    l = what == "models" ? report::list_models(*c) : report::list_hardware(*c);
+  } else if (what == "apis" || what == "prices") {
+    auto pc = schema::load_price_catalog(g.profiles, d);
+    if (!pc) return fail(d);
+    l = what == "apis" ? report::list_apis(*pc, "") : report::list_prices(*pc, "");
+  } else if (what == "workloads") {
+    l = report::list_workloads((std::filesystem::path(g.profiles) / "workloads").string(), d);
+    if (d.has_errors()) return fail(d);
   } else {
-    j.begin_array();
-    out = fmt::format("{:<15} {:<40} {:<16} {:>10} {:>13} {:>22}\n", "short name", "name", "class",
-                      "memory", "bandwidth", "dense peak");
-    for (const auto& h : c->hardware) {
-      out += fmt::format("{:<15} {:<40} {:<16} {:>10} {:>9.0f} GB/s {:>22}\n", h.short_name, h.name,
-                         schema::to_string(h.hw_class), core::format_bytes(h.memory.capacity_bytes),
-                         h.memory.bandwidth_bytes_per_s / 1e9, peak_text(h));
-      j.begin_object();
-      j.key("id").value(h.id).key("short_name").value(h.short_name).key("name").value(h.name);
-      j.key("class").value(schema::to_string(h.hw_class));
-      j.key("capacity_bytes").value(h.memory.capacity_bytes);
-      j.key("bandwidth_bytes_per_s").value(h.memory.bandwidth_bytes_per_s);
-      j.key("peak_flop_per_s").begin_object();
-      for (const auto& [k, v] : h.compute.peak_flop_per_s) j.key(k).value(v);
-      j.end_object();
-      j.end_object();
-    }
-    j.end_array();
-    out += fmt::format("{} devices; figures are datasheet values (see each file's source)\n",
-                       c->hardware.size());
+    d.error(kCmdLine, "list", fmt::format("'{}': list one of {}", what, report::kListNames));
+    return fail(d);
   }
-  if (format == "json") out = j.str();
-  return emit("", out, d) ? 0 : fail(d);
+  return emit("", format == "json" ? l->json : l->table, d) ? 0 : fail(d);
 }
 
 int run_show_model(const GlobalOptions& g, const std::string& name, const std::string& format) {

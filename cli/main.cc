@@ -45,12 +45,13 @@ int main(int argc, char** argv) {
                  "catalog root with models/ and hardware/ (default: $LLMSIZER_PROFILES or the "
                  "shipped profiles/)");
 
-  auto* list = app.add_subcommand("list", "list catalog models or hardware");
+  auto* list = app.add_subcommand(
+      "list", "list catalog models, hardware, API prices, rental/purchase prices or workloads");
   std::string list_what;
   std::string list_format = "table";
-  list->add_option("what", list_what, "models | hardware")
+  list->add_option("what", list_what, "models | hardware | apis | prices | workloads")
       ->required()
-      ->check(CLI::IsMember({"models", "hardware"}));
+      ->check(CLI::IsMember({"models", "hardware", "apis", "prices", "workloads"}));
   list->add_option("--format", list_format, "table | json")->capture_default_str();
 
   auto* show = app.add_subcommand("show",

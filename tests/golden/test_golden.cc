@@ -104,10 +104,12 @@ TEST_CASE("the golden comparison names the first differing line", "[golden]") {
         "in <seconds> s on 2 threads -> <profiles>/x");
 }
 
-TEST_CASE("list: models and hardware, table and json", "[golden]") {
-  std::vector<Case> cases = formats("list", "models", "list models", {"table", "json"}, "--format");
-  for (auto& c : formats("list", "hardware", "list hardware", {"table", "json"}, "--format"))
-    cases.push_back(c);
+TEST_CASE("list: models, hardware, apis, prices and workloads, table and json", "[golden]") {
+  std::vector<Case> cases;
+  for (const char* what : {"models", "hardware", "apis", "prices", "workloads"})
+    for (auto& c :
+         formats("list", what, std::string("list ") + what, {"table", "json"}, "--format"))
+      cases.push_back(c);
   check_cases(cases);
 }
 
