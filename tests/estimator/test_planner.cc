@@ -33,6 +33,36 @@ estimator::PlanRequest base_request() {
 }
 }  // namespace
 
+namespace {
+// One replica of a plan row as `serve` runs it: same layout, precision rule and KV pool.
+estimator::ServingResult serve_row(const estimator::PlanRequest& r,
+                                   const estimator::PlanCandidate& c, double rate,
+                                   std::int64_t requests) {
+  estimator::PerfSetup ps;
+  ps.model = r.model;
+  ps.hardware = c.hardware;
+  ps.weights = c.weights;
+  ps.kv = c.kv;
+  ps.activations = estimator::default_activations(c.weights, *c.hardware).dtype;
+  ps.par = {c.tp, c.pp};
+  const estimator::PerfModel pm(ps);
+  estimator::MemoryInputs mi;
+  mi.model = r.model;
+  mi.weights = c.weights;
+  mi.kv = c.kv;
+  mi.activations = ps.activations;
+  mi.par = ps.par;
+  mi.capacity_bytes = c.hardware->memory.capacity_bytes;
+  mi.hw_class = c.hardware->hw_class;
+  estimator::ServingConfig cfg;
+  cfg.max_batch = c.max_batch;
+  cfg.kv_capacity_tokens = estimator::kv_token_capacity(mi, cfg.max_batched_tokens);
+  cfg.max_context_tokens = r.model->arch.max_context;
+  return estimator::simulate(pm, cfg, estimator::generate_requests(r.workload, rate, requests),
+                             r.slo);
+}
+}  // namespace
+
 TEST_CASE("the planner's rate meets the SLO and a higher one does not", "[planner]") {
   const auto r = base_request();
   const auto res = estimator::plan(r);
@@ -48,29 +78,7 @@ TEST_CASE("the planner's rate meets the SLO and a higher one does not", "[planne
         r.workload.rate_per_s * (1 + r.headroom) - 1e-9);
   CHECK(best.at_target.slo_met);
   // Re-check the search result independently with the simulator.
-  estimator::PerfSetup ps;
-  ps.model = r.model;
-  ps.hardware = best.hardware;
-  ps.weights = best.weights;
-  ps.kv = best.kv;
-  ps.par = {best.tp, best.pp};
-  if (best.weights.base == core::DType::kFP8E4M3) ps.activations = core::DType::kFP8E4M3;
-  const estimator::PerfModel pm(ps);
-  estimator::MemoryInputs mi;
-  mi.model = r.model;
-  mi.weights = best.weights;
-  mi.kv = best.kv;
-  mi.activations = ps.activations;
-  mi.par = ps.par;
-  mi.capacity_bytes = best.hardware->memory.capacity_bytes;
-  mi.hw_class = best.hardware->hw_class;
-  estimator::ServingConfig cfg;
-  cfg.max_batch = best.max_batch;
-  cfg.kv_capacity_tokens = estimator::kv_token_capacity(mi, cfg.max_batched_tokens);
-  auto at = [&](double rate) {
-    return estimator::simulate(
-        pm, cfg, estimator::generate_requests(r.workload, rate, r.search_requests), r.slo);
-  };
+  auto at = [&](double rate) { return serve_row(r, best, rate, r.search_requests); };
   CHECK(at(best.max_rate_per_replica).slo_met);
   CHECK_FALSE(at(best.max_rate_per_replica * 2.0).slo_met);
   // The CPU cannot meet a 1 s TTFT for 1000-token prompts; it is rejected with a reason.
@@ -125,36 +133,6 @@ TEST_CASE("fit excludes the models whose maximum context is below the one asked,
   CHECK(short_context > 0);  // the catalog has 2k-32k models (e.g. falcon, llama-2)
   CHECK_FALSE(res.rows.empty());
 }
-
-namespace {
-// One replica of a plan row as `serve` runs it: same layout, precision rule and KV pool.
-estimator::ServingResult serve_row(const estimator::PlanRequest& r,
-                                   const estimator::PlanCandidate& c, double rate,
-                                   std::int64_t requests) {
-  estimator::PerfSetup ps;
-  ps.model = r.model;
-  ps.hardware = c.hardware;
-  ps.weights = c.weights;
-  ps.kv = c.kv;
-  ps.activations = estimator::default_activations(c.weights, *c.hardware).dtype;
-  ps.par = {c.tp, c.pp};
-  const estimator::PerfModel pm(ps);
-  estimator::MemoryInputs mi;
-  mi.model = r.model;
-  mi.weights = c.weights;
-  mi.kv = c.kv;
-  mi.activations = ps.activations;
-  mi.par = ps.par;
-  mi.capacity_bytes = c.hardware->memory.capacity_bytes;
-  mi.hw_class = c.hardware->hw_class;
-  estimator::ServingConfig cfg;
-  cfg.max_batch = c.max_batch;
-  cfg.kv_capacity_tokens = estimator::kv_token_capacity(mi, cfg.max_batched_tokens);
-  cfg.max_context_tokens = r.model->arch.max_context;
-  return estimator::simulate(pm, cfg, estimator::generate_requests(r.workload, rate, requests),
-                             r.slo);
-}
-}  // namespace
 
 TEST_CASE("every plan row's rate per replica holds when served, for several models and devices",
           "[planner][steady]") {

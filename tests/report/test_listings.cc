@@ -18,13 +18,7 @@ std::size_t count(const std::string& s, const std::string& what) {
   return n;
 }
 const schema::PriceCatalog& prices() {
-  static const schema::PriceCatalog p = [] {
-    core::Diagnostics d;
-    auto loaded = schema::load_price_catalog(test::profiles_dir(), d);
-    REQUIRE(loaded);
-    return *loaded;
-  }();
-  return p;
+  return test::shipped_prices();
 }
 }  // namespace
 

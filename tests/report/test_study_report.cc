@@ -17,13 +17,7 @@ using namespace llmsizer;
 namespace {
 
 const schema::PriceCatalog& prices() {
-  static const schema::PriceCatalog p = [] {
-    core::Diagnostics d;
-    auto loaded = schema::load_price_catalog(test::profiles_dir(), d);
-    REQUIRE(loaded);
-    return *loaded;
-  }();
-  return p;
+  return test::shipped_prices();
 }
 
 // A prepared study over the shipped catalog plus the committed measured profile (hardware
