@@ -13,8 +13,8 @@
 namespace llmsizer::cli {
 
 struct AccuracyCmdOptions {
-  std::string data;  // empty: $LLMSIZER_PUBLISHED or <profiles>/published/...
-  std::string map;   // empty: <profiles>/validation/published_map.yaml
+  std::string data;                    // empty: $LLMSIZER_PUBLISHED or <profiles>/published/...
+  std::string map;                     // empty: <profiles>/validation/published_map.yaml
   std::vector<std::string> class_eff;  // "CLASS:compute=X,memory=Y,overhead_us=Z"
   std::string format = "table";
   std::string out;

@@ -264,8 +264,7 @@ std::optional<ApiChoice> find_api_model(const PriceCatalog& c, std::string_view 
   // "provider/<catalog model id>": the provider's first listed row serving that open model.
   for (const auto* snap : snaps)
     for (const auto& m : snap->models)
-      if (!m.open_model.empty() &&
-          core::to_lower(snap->provider + "/" + m.open_model) == lname)
+      if (!m.open_model.empty() && core::to_lower(snap->provider + "/" + m.open_model) == lname)
         return ApiChoice{snap, &m};
   return std::nullopt;
 }
