@@ -29,8 +29,8 @@ const schema::Catalog& catalog() {
   return c;
 }
 
-estimator::PerfSetup setup(const char* model, const char* hw, const char* weights, int tp) {
-  estimator::PerfSetup s;
+estimator::Deployment setup(const char* model, const char* hw, const char* weights, int tp) {
+  estimator::Deployment s;
   s.model = schema::find_model(catalog(), model);
   s.hardware = schema::find_hardware(catalog(), hw);
   if (!s.model || !s.hardware) std::abort();

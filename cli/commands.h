@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "estimator/command_args.h"
+
 namespace llmsizer::cli {
 
 struct GlobalOptions {
@@ -25,8 +27,8 @@ struct DeploymentOptions {
   std::int64_t ep = 1;
   std::string weights;  // empty: bf16 (or as stored for GGUF)
   std::string kv = "f16";
-  std::string activations = "f16";
-  std::string overhead;  // size string, empty = default
+  std::string activations;  // empty: the precision rule (estimator/precision.h)
+  std::string overhead;     // size string, empty = default
   std::optional<double> compute_eff;
   std::optional<double> memory_eff;
   std::optional<double> kernel_overhead_us;
@@ -42,9 +44,9 @@ struct DeploymentOptions {
 struct EstimateOptions {
   DeploymentOptions dep;
   std::int64_t count = 0;
-  std::int64_t batch = 1;
-  std::int64_t prompt = 512;
-  std::int64_t output = 512;
+  std::int64_t batch = estimator::kEstimateArgs.batch;
+  std::int64_t prompt = estimator::kEstimateArgs.prompt;
+  std::int64_t output = estimator::kEstimateArgs.output;
   bool explain = false;
   std::string format = "table";
   std::string out;
@@ -55,15 +57,16 @@ struct ServeOptions {
   DeploymentOptions dep;
   std::string workload;  // YAML path; or the flags below
   std::string rate;      // e.g. 20rps
-  std::int64_t prompt = 512;
-  std::int64_t output = 256;
+  std::int64_t prompt = estimator::kServeArgs.prompt;
+  std::int64_t output = estimator::kServeArgs.output;
   std::int64_t requests = 0;  // 0: the workload's (1000 with --rate)
   std::optional<std::int64_t> seed;
-  std::int64_t max_batch = 0;  // 0: the largest that fits, at most 256
-  std::int64_t max_batched_tokens = 8192;
-  std::int64_t block_size = 16;
+  std::int64_t max_batch = estimator::kServeArgs.max_batch;
+  std::int64_t max_batched_tokens = estimator::kServeArgs.max_batched_tokens;
+  std::int64_t block_size = estimator::kServeArgs.block_size;
   bool static_batching = false;
   bool no_preemption = false;
+  std::int64_t max_steps = estimator::kServeArgs.max_steps;
   std::string slo;  // "ttft_p99=500ms,tpot_p99=50ms"
   std::string format = "table";
   std::string out;
@@ -76,21 +79,21 @@ struct PlanOptions {
   std::string workload;
   std::string rate;
   std::string target_rate;  // overrides the workload's rate
-  std::int64_t prompt = 512;
-  std::int64_t output = 256;
+  std::int64_t prompt = estimator::kPlanArgs.prompt;
+  std::int64_t output = estimator::kPlanArgs.output;
   std::string slo;
   std::string hardware = "all";
   std::string weights = "bf16,fp8,int4";
   std::string kv = "f16";
   std::string max_batch = "64,256";
-  std::int64_t max_devices = 8;
+  std::int64_t max_devices = estimator::kPlanArgs.max_devices;
   std::string objective = "cost";
-  double headroom = 0.2;
+  double headroom = estimator::kPlanArgs.headroom;
   std::string prices;
   std::optional<double> budget;  // $/hour for the whole deployment
   std::string rent = "on-demand";
   std::int64_t top = 5;
-  std::int64_t requests = 600;
+  std::int64_t requests = estimator::kPlanArgs.search_requests;
   int threads = 2;
   std::string format = "table";
   std::string out;
@@ -99,10 +102,10 @@ int run_plan(const GlobalOptions& g, const PlanOptions& o);
 
 struct CostOptions {
   DeploymentOptions dep;  // --hardware may be a comma list for compare
-  std::int64_t prompt = 768;
-  std::int64_t output = 256;
+  std::int64_t prompt = estimator::kCostArgs.prompt;
+  std::int64_t output = estimator::kCostArgs.output;
   std::int64_t batch = 0;  // 0: the most that fits, at most 256
-  double utilization = 0.6;
+  double utilization = estimator::kCostArgs.utilization;
   std::string rent = "on-demand";
   std::optional<double> usd_per_hour;
   std::optional<double> purchase_usd;

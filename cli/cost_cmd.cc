@@ -134,26 +134,9 @@ bool prepare(const GlobalOptions& g, const CostOptions& o, const std::string& ha
   auto pc = schema::load_price_catalog(g.profiles, d);
   if (!p.dep || !pc) return false;
   p.prices = std::move(*pc);
-  estimator::EstimateRequest check;
-  check.model = &p.dep->model;
-  check.hardware = &p.dep->hardware;
-  check.par = p.dep->par;
-  check.ep = p.dep->ep;
-  for (const auto& problem : estimator::check_request(check)) d.error(kCmdLine, "", problem);
-  if (d.has_errors()) return false;
-  estimator::PerfSetup ps;
-  ps.model = &p.dep->model;
-  ps.hardware = &p.dep->hardware;
-  ps.weights = p.dep->scheme();
-  ps.kv = p.dep->kv;
-  ps.activations = p.dep->activations;
-  ps.par = p.dep->par;
-  ps.ep = p.dep->ep;
-  ps.overrides = p.dep->efficiency;
-  ps.overhead_bytes = p.dep->overhead;
-  p.pm.emplace(ps);
+  p.pm.emplace(p.dep->view());
   p.in.perf = &*p.pm;
-  p.in.devices = p.dep->par.devices();
+  p.in.devices = p.dep->spec.par.devices();
   p.in.prompt_tokens = static_cast<double>(o.prompt);
   p.in.output_tokens = static_cast<double>(o.output);
   if (!o.workload.empty()) {
@@ -176,7 +159,7 @@ bool prepare(const GlobalOptions& g, const CostOptions& o, const std::string& ha
     d.error(kCmdLine, "",
             fmt::format("{} does not fit on {} x {} at {:.0f} + {:.0f} tokens; try more devices "
                         "(--tp/--pp) or fewer bits (--weights)",
-                        p.dep->model.id, p.dep->par.devices(), p.dep->hardware.short_name,
+                        p.dep->model.id, p.dep->spec.par.devices(), p.dep->hardware.short_name,
                         p.in.prompt_tokens, p.in.output_tokens));
     return false;
   }
@@ -205,6 +188,7 @@ int run_cost(const GlobalOptions& g, const CostOptions& o) {
     j.begin_object();
     j.key("schema").value("cost-report").key("schema_version").value(1);
     j.key("model").value(p.dep->model.id).key("hardware").value(p.dep->hardware.id);
+    precision_json(j, p.dep->view());
     j.key("devices_per_replica").value(p.in.devices).key("batch").value(p.in.batch);
     j.key("utilization").value(p.in.utilization);
     j.key("capacity").begin_object();
@@ -243,11 +227,11 @@ int run_cost(const GlobalOptions& g, const CostOptions& o) {
     text = j.str();
   } else {
     text = fmt::format(
-        "{} on {} x {} [tp={} pp={}], weights {}; requests {:.0f} + {:.0f} tokens (mean), "
+        "{} on {} x {} [tp={} pp={}], {}\nrequests {:.0f} + {:.0f} tokens (mean), "
         "batch {:.0f}, utilisation {:.0f}%\n\n",
-        p.dep->model.name, p.in.devices, p.dep->hardware.name, p.dep->par.tp, p.dep->par.pp,
-        p.dep->scheme().name, p.in.prompt_tokens, p.in.output_tokens, p.in.batch,
-        100 * p.in.utilization);
+        p.dep->model.name, p.in.devices, p.dep->hardware.name, p.dep->spec.par.tp,
+        p.dep->spec.par.pp, precision_text(p.dep->view()), p.in.prompt_tokens, p.in.output_tokens,
+        p.in.batch, 100 * p.in.utilization);
     text += fmt::format(
         "capacity       {:.0f} input + {:.0f} output tokens/s per replica when "
         "busy ({:.0f}% of busy time on prefill); basis: datasheet roofline, {}\n",
@@ -303,15 +287,17 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
   if (auto v = core::parse_tokens_per_month(o.volume); v && *v > 0)
     vol.tokens_per_month = *v;
   else
-    d.error(kCmdLine, "--volume",
-            fmt::format("'{}' is not a monthly volume, or too large (e.g. 2e9tok/month, "
-                        "2B/month, 70M/day)",
-                        o.volume));
+    d.error(kCmdLine, "--volume", fmt::format("'{}' is not {}", o.volume, core::kVolumeHint));
   if (auto m = core::parse_mix(o.mix); m && *m > 0 && *m < 1)
     vol.input_share = *m;
   else
     d.error(kCmdLine, "--mix", fmt::format("'{}' is not INPUT:OUTPUT (e.g. 3:1)", o.mix));
   vol.cached_share = o.cached;
+  if (!o.as_of.empty()) {
+    std::string why;
+    if (!core::parse_date(o.as_of, &why))
+      d.error(kCmdLine, "--as-of", fmt::format("'{}' is not a date YYYY-MM-DD: {}", o.as_of, why));
+  }
   std::optional<estimator::Slo> slo;
   if (!o.slo.empty()) {
     std::string why;
@@ -357,6 +343,7 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
     std::optional<std::int64_t> replicas;  // from the SLO search
     std::optional<double> replicas_per_token;
     std::string slo_note;
+    bool slo_unmet = false;  // no replica count meets the SLO: nothing to cost
   };
   // Options live behind pointers: each holds a PerfModel that points at its own Deployment,
   // so an Option must never move.
@@ -377,10 +364,11 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
       estimator::PlanRequest pr;
       pr.model = &opt.p.dep->model;
       pr.hardware = {&opt.p.dep->hardware};
-      pr.weights = {opt.p.dep->scheme()};
-      pr.kv = {opt.p.dep->kv};
+      pr.weights = {opt.p.dep->spec.scheme()};
+      pr.kv = {opt.p.dep->spec.kv};
       pr.max_batches = {256};
       pr.max_devices = opt.p.in.devices;
+      pr.layout = opt.p.dep->spec.par;
       pr.slo = *slo;
       pr.headroom = 0;
       pr.workload.id = "volume";
@@ -392,7 +380,7 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
       const auto res = estimator::plan(pr);
       const estimator::PlanCandidate* found = nullptr;
       for (const auto& c : res.ranked)
-        if (c.tp == opt.p.dep->par.tp && c.pp == opt.p.dep->par.pp) found = &c;
+        if (c.tp == opt.p.dep->spec.par.tp && c.pp == opt.p.dep->spec.par.pp) found = &c;
       if (found) {
         opt.replicas = found->replicas;
         opt.replicas_per_token = 1.0 / (found->max_rate_per_replica * 730.0 * 3600.0 *
@@ -405,8 +393,10 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
       } else {
         std::string why = "no layout found";
         for (const auto& c : res.rejected)
-          if (c.tp == opt.p.dep->par.tp && c.pp == opt.p.dep->par.pp) why = c.reason;
-        opt.slo_note = "SLO " + estimator::format_slo(*slo) + " cannot be met: " + why;
+          if (c.tp == opt.p.dep->spec.par.tp && c.pp == opt.p.dep->spec.par.pp) why = c.reason;
+        opt.slo_note =
+            "SLO " + estimator::format_slo(*slo) + " cannot be met: " + why + "; not costed";
+        opt.slo_unmet = true;
       }
     }
     options.push_back(std::move(owned));
@@ -457,9 +447,10 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
     const auto& dep = *opt.p.dep;
     text += fmt::format(
         "{} x {} [tp={} pp={}] {}: batch {:.0f}, TTFT {:.0f} ms (idle), {:.0f} output "
-        "tokens/s per request\n",
-        opt.p.in.devices, dep.hardware.short_name, dep.par.tp, dep.par.pp, dep.scheme().name,
-        opt.p.in.batch, opt.c.ttft_s * 1e3, opt.c.output_tokens_per_s_per_request);
+        "tokens/s per request\n  {}\n",
+        opt.p.in.devices, dep.hardware.short_name, dep.spec.par.tp, dep.spec.par.pp,
+        dep.spec.scheme().name, opt.p.in.batch, opt.c.ttft_s * 1e3,
+        opt.c.output_tokens_per_s_per_request, precision_text(dep.view()));
     if (!opt.slo_note.empty()) text += "  " + opt.slo_note + "\n";
     if (opt.pr.rent) text += "  rent price: " + opt.pr.rent->basis + "\n";
     if (opt.pr.own) text += "  purchase:   " + opt.pr.own->purchase_usd_per_device.basis + "\n";
@@ -468,12 +459,20 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
     j.key("hardware")
         .value(dep.hardware.id)
         .key("tp")
-        .value(dep.par.tp)
+        .value(dep.spec.par.tp)
         .key("pp")
-        .value(dep.par.pp);
-    j.key("weights").value(dep.scheme().name).key("batch").value(opt.p.in.batch);
+        .value(dep.spec.par.pp);
+    precision_json(j, dep.view());
+    j.key("batch").value(opt.p.in.batch);
     j.key("ttft_s").value(opt.c.ttft_s);
     j.key("output_tokens_per_s_per_request").value(opt.c.output_tokens_per_s_per_request);
+    if (slo) j.key("slo_met").value(!opt.slo_unmet);
+    if (opt.slo_unmet) {
+      j.key("versus").begin_array().end_array();
+      j.end_object();
+      text += "\n";
+      continue;
+    }
     j.key("versus").begin_array();
     text += fmt::format("  {:<{}} {:>9} {:>12} {:>12} {:>16} {:>16} {:>11} {:>11} {:>10}\n",
                         "versus", name_w, "replicas", "rent/month", "own/month", "break-even rent",

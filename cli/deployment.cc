@@ -8,9 +8,15 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/units.h"
+#include "estimator/precision.h"
 #include "schema/validation_results.h"
+
+#ifdef LLMSIZER_HAVE_PROFILER
+#include "profiler/make_profile.h"
+#endif
 
 namespace llmsizer::cli {
 
@@ -37,57 +43,78 @@ bool check_format(const std::string& f, std::initializer_list<const char*> allow
   return false;
 }
 
-core::WeightScheme Deployment::scheme() const {
-  if (weights) return *weights;
-  if (!model.gguf_tensors.empty())
-    if (auto s = core::parse_weight_scheme(model.gguf_file_type)) return *s;
-  return *core::parse_weight_scheme("bf16");
+namespace {
+
+// This host's CPU signature (hwloc, as `llmsizer profile` records it); nullopt in a build
+// without the measuring side, where profiles are matched by host name only.
+std::optional<schema::CpuSignature> host_cpu() {
+#ifdef LLMSIZER_HAVE_PROFILER
+  return profiler::host_signature();
+#else
+  return std::nullopt;
+#endif
+}
+
+}  // namespace
+
+estimator::Deployment Deployment::view() const {
+  estimator::Deployment v = spec;
+  v.model = &model;
+  v.hardware = &hardware;
+  v.measured = measured.get();
+  return v;
+}
+
+std::string precision_text(const estimator::Deployment& d) {
+  std::string t = fmt::format("weights {}, KV {}, activations {}", d.scheme().name,
+                              core::name(d.kv), core::name(d.activations));
+  if (!d.activations_basis.empty()) t += " (" + d.activations_basis + ")";
+  return t;
+}
+
+void precision_json(schema::JsonWriter& j, const estimator::Deployment& d) {
+  j.key("weights").value(d.scheme().name).key("kv").value(std::string(core::name(d.kv)));
+  j.key("activations").value(std::string(core::name(d.activations)));
+  j.key("activations_basis").value(d.activations_basis);
 }
 
 std::optional<Deployment> resolve_deployment(const GlobalOptions& g, const DeploymentOptions& o,
                                              core::Diagnostics& d) {
   Deployment dep;
+  auto& spec = dep.spec;
   if (!o.weights.empty()) {
-    dep.weights = core::parse_weight_scheme(o.weights);
-    if (!dep.weights)
+    spec.weights = core::parse_weight_scheme(o.weights);
+    if (!spec.weights)
       d.error(kCmdLine, "--weights",
               fmt::format("unknown weight scheme '{}'{}; one of: f32, f16, bf16, fp8, int8, "
                           "int4, int4-g<N>, q8_0, q4_0, q4_1, q5_0, q5_1, q2_k, q3_k_s/m/l, "
                           "q4_k_s/m, q5_k_s/m, q6_k",
                           o.weights, core::did_you_mean(o.weights, core::weight_scheme_names())));
   }
-  // KV caches come in the dtypes serving engines offer (vLLM, TensorRT-LLM, llama.cpp's
-  // --cache-type-k/v); activations in float types.
-  auto dtype_opt = [&](const std::string& s, const char* opt, const char* what,
-                       const std::vector<std::string>& allowed) -> core::DType {
-    auto t = core::parse_dtype(s);
-    if (!t ||
-        std::find(allowed.begin(), allowed.end(), std::string(core::name(*t))) == allowed.end()) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      d.error(kCmdLine, opt,
-              fmt::format("'{}' is not {} dtype{}; one of: {}", s, what,
-                          core::did_you_mean(s, allowed), list));
-      return core::DType::kF16;
-    }
-    return *t;
-  };
-  dep.kv = dtype_opt(o.kv, "--kv", "a KV-cache",
-                     {"f32", "f16", "bf16", "fp8_e4m3", "fp8_e5m2", "q8_0", "q5_1", "q5_0", "q4_1",
-                      "q4_0", "iq4_nl"});
-  dep.activations = dtype_opt(o.activations, "--activations", "an activation",
-                              {"f32", "f16", "bf16", "fp8_e4m3"});
+  // The dtype policy of every command (estimator/deployment.h).
+  std::string why;
+  if (auto kv = estimator::parse_kv_dtype(o.kv, &why))
+    spec.kv = *kv;
+  else
+    d.error(kCmdLine, "--kv", why);
+  const bool activations_given = !o.activations.empty();
+  if (activations_given) {
+    if (auto act = estimator::parse_activation_dtype(o.activations, &why))
+      spec.activations = *act;
+    else
+      d.error(kCmdLine, "--activations", why);
+  }
   if (!o.overhead.empty()) {
-    dep.overhead = core::parse_bytes(o.overhead);
-    if (!dep.overhead)
+    spec.overhead_bytes = core::parse_bytes(o.overhead);
+    if (!spec.overhead_bytes)
       d.error(kCmdLine, "--overhead",
               fmt::format("'{}' is not a size (e.g. 1GiB, 512MB, 2e9)", o.overhead));
   }
-  dep.par = {o.tp, o.pp};
-  dep.ep = o.ep;
-  dep.efficiency.compute = o.compute_eff;
-  dep.efficiency.memory = o.memory_eff;
-  if (o.kernel_overhead_us) dep.efficiency.kernel_overhead_s = *o.kernel_overhead_us * 1e-6;
+  spec.par = {o.tp, o.pp};
+  spec.ep = o.ep;
+  spec.efficiency.compute = o.compute_eff;
+  spec.efficiency.memory = o.memory_eff;
+  if (o.kernel_overhead_us) spec.efficiency.kernel_overhead_s = *o.kernel_overhead_us * 1e-6;
   auto c = catalog(g, d);
   if (!c) return std::nullopt;
   auto model = schema::resolve_model(*c, o.model, kCmdLine, "--model", d);
@@ -107,6 +134,18 @@ std::optional<Deployment> resolve_deployment(const GlobalOptions& g, const Deplo
                           "--calibrate {} to apply its measured efficiencies to {})",
                           o.hardware, profile_path, o.hardware));
     dep.profile = schema::load_hardware_profile_yaml(profile_path, d);
+    if (dep.profile && dep.profile->device == schema::ProfileDevice::kCpu && o.hardware != "host") {
+      // A profile of another CPU predicts that CPU: allowed (sizing a machine one does not
+      // sit at), but said.
+      if (const auto cpu = host_cpu()) {
+        const auto diff = schema::signature_mismatches(schema::cpu_signature(*dep.profile), *cpu);
+        if (!diff.empty())
+          std::fprintf(stderr,
+                       "warning: --profile %s was measured on another CPU (%s); the estimate "
+                       "describes that machine, not this host\n",
+                       profile_path.c_str(), fmt::format("{}", fmt::join(diff, ", ")).c_str());
+      }
+    }
     if (dep.profile) {
       if (o.threads > 0 && o.threads > dep.profile->context.threads)
         d.error(kCmdLine, "--threads",
@@ -136,8 +175,8 @@ std::optional<Deployment> resolve_deployment(const GlobalOptions& g, const Deplo
                   fmt::format("profile {} has no matmul kernel tables to calibrate from (a "
                               "profile from `llmsizer profile` with its kernel sweeps has them)",
                               o.calibrate));
-        if (!dep.efficiency.compute) dep.efficiency.compute = e.compute;
-        if (!dep.efficiency.memory) dep.efficiency.memory = e.memory;
+        if (!spec.efficiency.compute) spec.efficiency.compute = e.compute;
+        if (!spec.efficiency.memory) spec.efficiency.memory = e.memory;
       }
     }
   }
@@ -145,6 +184,17 @@ std::optional<Deployment> resolve_deployment(const GlobalOptions& g, const Deplo
   dep.catalog = std::move(*c);
   dep.model = std::move(*model);
   dep.hardware = std::move(*hw);
+  // The one precision rule (estimator/precision.h) unless --activations says otherwise.
+  if (activations_given) {
+    spec.activations_basis = "given (--activations)";
+  } else {
+    auto choice = estimator::default_activations(dep.view().scheme(), dep.hardware);
+    spec.activations = choice.dtype;
+    spec.activations_basis = std::move(choice.why);
+  }
+  for (const auto& problem : estimator::check_deployment(dep.view()))
+    d.error(kCmdLine, "", problem);
+  if (d.has_errors()) return std::nullopt;
   return dep;
 }
 
@@ -173,6 +223,7 @@ std::optional<std::string> newest_host_profile(const std::string& profiles_dir,
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0) name[0] = 0;
   const std::string host = name;
+  const auto cpu = host_cpu();
   const fs::path dir = fs::path(profiles_dir) / "measured";
   std::optional<std::string> best;
   std::string best_date;
@@ -181,18 +232,30 @@ std::optional<std::string> newest_host_profile(const std::string& profiles_dir,
   for (const auto& e : fs::directory_iterator(dir, ec))
     if (e.path().extension() == ".yaml") files.push_back(e.path());
   std::sort(files.begin(), files.end());
+  // A profile of this host: the same CPU (model, cores, threads, caches, ISA) where the
+  // signature is known, else the same host name. Newest first.
+  std::string nearest;  // why the first CPU profile that was not taken differs
   for (const auto& f : files) {
     core::Diagnostics ignore;
     auto p = schema::load_hardware_profile_yaml(f.string(), ignore);
-    if (!p || p->context.host != host) continue;
+    if (!p || p->device == schema::ProfileDevice::kGpu) continue;
+    bool match = p->context.host == host;
+    if (cpu) {
+      const auto diff = schema::signature_mismatches(schema::cpu_signature(*p), *cpu);
+      match = diff.empty();
+      if (!match && nearest.empty())
+        nearest = fmt::format("; {} differs: {}", f.filename().string(), fmt::join(diff, ", "));
+    }
+    if (!match) continue;
     if (!best || p->context.date_utc > best_date)
       best = f.string(), best_date = p->context.date_utc;
   }
   if (!best)
     d.error(kCmdLine, "--hardware",
-            fmt::format("no measured profile of this host ('{}') under {}; run `llmsizer "
+            fmt::format("no measured profile of this host ('{}'{}) under {}{}; run `llmsizer "
                         "profile --out {}/{}-<date>.yaml` first, or give --profile FILE",
-                        host, dir.string(), dir.string(), host));
+                        host, cpu ? ", " + cpu->cpu_model : std::string(), dir.string(), nearest,
+                        dir.string(), host));
   return best;
 }
 
@@ -227,8 +290,9 @@ void add_deployment_options(CLI::App* app, DeploymentOptions& o) {
                   "q3_k_s/m/l q4_k_s/m q5_k_s/m q6_k (default bf16; a .gguf model: as stored)");
   app->add_option("--kv", o.kv, "KV-cache dtype (f16, bf16, fp8_e4m3, q8_0, ...)")
       ->capture_default_str();
-  app->add_option("--activations", o.activations, "activation dtype (f16, bf16, fp8_e4m3, f32)")
-      ->capture_default_str();
+  app->add_option("--activations", o.activations,
+                  "activation dtype (f16, bf16, fp8_e4m3, f32); default: fp8_e4m3 for fp8 "
+                  "weights on a device with fp8 tensor cores (W8A8), else f16");
   app->add_option("--overhead", o.overhead,
                   "runtime reserve per device, e.g. 1.5GiB (default by hardware class, "
                   "basis: assumed)");

@@ -14,12 +14,14 @@
 #include "core/diagnostics.h"
 #include "core/dtype.h"
 #include "core/weight_scheme.h"
+#include "estimator/deployment.h"
 #include "estimator/error_band.h"
 #include "estimator/measured_time.h"
 #include "estimator/memory.h"
 #include "estimator/time_model.h"
 #include "schema/catalog.h"
 #include "schema/hardware_profile.h"
+#include "schema/text_writer.h"
 
 namespace llmsizer::cli {
 
@@ -31,27 +33,35 @@ std::optional<schema::Catalog> catalog(const GlobalOptions& g, core::Diagnostics
 bool check_format(const std::string& f, std::initializer_list<const char*> allowed,
                   core::Diagnostics& d);
 
+// A deployment resolved from the command line: what it owns (the catalog, the model and
+// hardware specs, a measured profile) and the one estimator::Deployment that every model of
+// it is built from (view()).
 struct Deployment {
   schema::Catalog catalog;
   schema::ModelSpec model;
   schema::HardwareSpec hardware;
-  std::optional<core::WeightScheme> weights;  // nullopt: bf16, or as stored for GGUF
-  core::DType kv = core::DType::kF16;
-  core::DType activations = core::DType::kF16;
-  std::optional<std::uint64_t> overhead;
-  estimator::Parallelism par;
-  std::int64_t ep = 1;
-  estimator::EfficiencyOverrides efficiency;
+  // Precision, layout, reserve and overrides; its model/hardware/measured pointers are set
+  // by view().
+  estimator::Deployment spec;
   // Set with --profile / --hardware host: the profile, where it was read, and the measured
   // time model built from it (hardware is then hardware_from_profile()).
   std::optional<schema::HardwareProfile> profile;
   std::string profile_path;
   std::shared_ptr<const estimator::MeasuredTimeModel> measured;
 
-  // The weight scheme to time with: the given one, the GGUF file's, or bf16.
-  core::WeightScheme scheme() const;
+  // spec pointing at this object's model, hardware and measured model (valid while this
+  // object lives).
+  estimator::Deployment view() const;
 };
 
+// "weights fp8_e4m3, KV f16, activations fp8_e4m3 (W8A8: ...)": the precision a command ran
+// with and why, for the first line of its table output.
+std::string precision_text(const estimator::Deployment& d);
+// The same as JSON keys weights, kv, activations, activations_basis.
+void precision_json(schema::JsonWriter& j, const estimator::Deployment& d);
+
+// Resolves and validates (estimator::check_deployment) the deployment options; nullopt with
+// located errors in `d`.
 std::optional<Deployment> resolve_deployment(const GlobalOptions& g, const DeploymentOptions& o,
                                              core::Diagnostics& d);
 

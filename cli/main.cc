@@ -109,8 +109,9 @@ int main(int argc, char** argv) {
   serve->add_option("--seed", so.seed, "random seed (default: the workload's)");
   serve
       ->add_option("--max-batch", so.max_batch,
-                   "running sequences per step (default: the most the memory allows, <= 256)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
+                   "running sequences per step at most (the KV cache may hold fewer)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20))
+      ->capture_default_str();
   serve
       ->add_option("--max-batched-tokens", so.max_batched_tokens,
                    "tokens per step: the chunked-prefill budget")
@@ -123,6 +124,12 @@ int main(int argc, char** argv) {
                   "static batching: a batch runs to completion before new requests join");
   serve->add_flag("--no-preemption", so.no_preemption,
                   "queue instead of preempting when the KV cache is full");
+  serve
+      ->add_option("--max-steps", so.max_steps,
+                   "stop the simulation after this many engine steps (roughly 1 s per million on "
+                   "one core); the report then says how far it got")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40))
+      ->capture_default_str();
   serve->add_option("--slo", so.slo,
                     "latency targets, e.g. ttft_p99=500ms,tpot_p99=50ms,e2e_p90=20s");
   serve->add_option("-f,--format", so.format, "table | json | csv")->capture_default_str();

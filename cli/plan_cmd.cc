@@ -8,6 +8,7 @@
 #include "cli/deployment.h"
 #include "cli/output.h"
 #include "core/units.h"
+#include "estimator/deployment.h"
 #include "estimator/planner.h"
 #include "schema/pricing.h"
 #include "schema/text_writer.h"
@@ -53,11 +54,11 @@ int run_plan(const GlobalOptions& g, const PlanOptions& o) {
     d.error(kCmdLine, "--slo", why);
   req.weights = parse_schemes(o.weights, "--weights", d);
   for (const auto& k : split_list(o.kv)) {
-    const auto t = core::parse_dtype(k);
-    if (!t || !(core::is_float(*t) || *t == core::DType::kQ8_0))
-      d.error(kCmdLine, "--kv", fmt::format("'{}' is not a KV-cache dtype", k));
-    else
+    std::string kv_why;
+    if (const auto t = estimator::parse_kv_dtype(k, &kv_why))
       req.kv.push_back(*t);
+    else
+      d.error(kCmdLine, "--kv", kv_why);
   }
   req.max_batches.clear();
   for (const auto& b : split_list(o.max_batch)) {

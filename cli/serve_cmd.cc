@@ -1,5 +1,10 @@
 // serve_cmd.cc — `llmsizer serve`: simulate one serving replica under a workload and print
 // latency percentiles, throughput, goodput and utilisation (docs/serving.md).
+#include <chrono>
+#include <cstdio>
+
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "cli/commands.h"
@@ -20,7 +25,13 @@ std::string ms(double s) {
   return fmt::format("{:.1f} ms", s * 1e3);
 }
 
-void percentiles_json(schema::JsonWriter& j, const char* key, const estimator::Percentiles& p) {
+// null when nothing completed: there is no latency to report.
+void percentiles_json(schema::JsonWriter& j, const char* key, const estimator::Percentiles& p,
+                      bool any) {
+  if (!any) {
+    j.key(key).null();
+    return;
+  }
   j.key(key).begin_object();
   j.key("p50").value(p.p50).key("p90").value(p.p90).key("p99").value(p.p99);
   j.key("mean").value(p.mean).key("max").value(p.max);
@@ -70,56 +81,50 @@ int run_serve(const GlobalOptions& g, const ServeOptions& o) {
   if (d.has_errors() || !dep || !wl) return fail(d);
   if (o.seed) wl->seed = static_cast<std::uint64_t>(*o.seed);
 
-  estimator::EstimateRequest check;
-  check.model = &dep->model;
-  check.hardware = &dep->hardware;
-  check.par = dep->par;
-  check.ep = dep->ep;
-  for (const auto& problem : estimator::check_request(check)) d.error(kCmdLine, "", problem);
-  if (d.has_errors()) return fail(d);
-
-  estimator::PerfSetup ps;
-  ps.model = &dep->model;
-  ps.hardware = &dep->hardware;
-  ps.weights = dep->scheme();
-  ps.kv = dep->kv;
-  ps.activations = dep->activations;
-  ps.par = dep->par;
-  ps.ep = dep->ep;
-  ps.overrides = dep->efficiency;
-  ps.overhead_bytes = dep->overhead;
-  const estimator::PerfModel pm(ps);
-
-  estimator::MemoryInputs mi;
-  mi.model = &dep->model;
-  mi.weights = ps.weights;
-  mi.kv = ps.kv;
-  mi.activations = ps.activations;
-  mi.par = ps.par;
-  mi.capacity_bytes = dep->hardware.memory.capacity_bytes;
-  mi.overhead_bytes = dep->overhead;
-  mi.hw_class = dep->hardware.hw_class;
+  estimator::Deployment spec = dep->view();
+  spec.prefill_chunk_tokens = o.max_batched_tokens;  // the engine's chunked-prefill budget
+  const estimator::PerfModel pm(spec);
+  const estimator::MemoryInputs mi = spec.memory_inputs(1, o.prompt, o.output);
   estimator::ServingConfig cfg;
   cfg.max_batched_tokens = o.max_batched_tokens;
   cfg.block_size = o.block_size;
   cfg.kv_capacity_tokens = estimator::kv_token_capacity(mi, cfg.max_batched_tokens);
-  cfg.max_batch = o.max_batch > 0 ? o.max_batch : 256;
+  cfg.max_batch = o.max_batch;
   cfg.static_batching = o.static_batching;
   cfg.preemption = !o.no_preemption;
+  cfg.max_context_tokens = dep->model.arch.max_context;
+  cfg.max_steps = o.max_steps;
   if (cfg.kv_capacity_tokens <= 0) {
     d.error(kCmdLine, "",
             fmt::format("{} does not fit on {} x {} with room for a KV cache (weights, overhead "
                         "and the activations of a {}-token step fill the memory); try more "
                         "devices (--tp/--pp), fewer bits (--weights) or a smaller "
                         "--max-batched-tokens",
-                        dep->model.id, dep->par.devices(), dep->hardware.short_name,
+                        dep->model.id, spec.par.devices(), dep->hardware.short_name,
                         cfg.max_batched_tokens));
     return fail(d);
   }
 
   const auto requests = estimator::generate_requests(
       *wl, std::nullopt, o.requests > 0 ? std::optional<std::int64_t>(o.requests) : std::nullopt);
-  const auto res = estimator::simulate(pm, cfg, requests, slo, !o.timeline.empty());
+  // Progress on stderr once a simulation has run for a second, at most once a second.
+  const auto start = std::chrono::steady_clock::now();
+  auto last = start;
+  bool shown = false;
+  const bool tty = isatty(2) != 0;
+  const estimator::SimulationProgress progress = [&](std::int64_t finished, std::int64_t total,
+                                                     std::int64_t steps) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start < std::chrono::seconds(1) || now - last < std::chrono::seconds(1)) return;
+    last = now;
+    shown = true;
+    std::fprintf(stderr, "%sserve: %lld of %lld requests done, %lld of at most %lld steps%s",
+                 tty ? "\r" : "", static_cast<long long>(finished), static_cast<long long>(total),
+                 static_cast<long long>(steps), static_cast<long long>(cfg.max_steps),
+                 tty ? "" : "\n");
+  };
+  const auto res = estimator::simulate(pm, cfg, requests, slo, !o.timeline.empty(), progress);
+  if (shown && tty) std::fputs("\n", stderr);
 
   if (!o.timeline.empty()) {
     std::string csv = "time_s,step_s,running,waiting,decode_seqs,prefill_tokens,kv_utilization\n";
@@ -138,8 +143,8 @@ int run_serve(const GlobalOptions& g, const ServeOptions& o) {
     j.key("schema").value("serve-report").key("schema_version").value(1);
     j.key("basis").value(basis);
     j.key("model").value(dep->model.id).key("hardware").value(dep->hardware.id);
-    j.key("tp").value(dep->par.tp).key("pp").value(dep->par.pp);
-    j.key("weights").value(ps.weights.name).key("kv").value(std::string(core::name(ps.kv)));
+    j.key("tp").value(spec.par.tp).key("pp").value(spec.par.pp);
+    precision_json(j, spec);
     j.key("workload").value(wl->id);
     j.key("config").begin_object();
     j.key("max_batch").value(cfg.max_batch).key("max_batched_tokens").value(cfg.max_batched_tokens);
@@ -150,12 +155,15 @@ int run_serve(const GlobalOptions& g, const ServeOptions& o) {
     j.key("static_batching").value(cfg.static_batching).key("preemption").value(cfg.preemption);
     j.end_object();
     j.key("requests").value(res.requests).key("completed").value(res.completed);
+    j.key("rejected_beyond_context").value(res.rejected_context);
+    j.key("rejected_beyond_kv_capacity").value(res.rejected_kv);
+    j.key("stopped_at_step_limit").value(res.stopped_at_step_limit);
     j.key("preemptions").value(res.preemptions).key("steps").value(res.steps);
     j.key("duration_s").value(res.duration_s);
-    percentiles_json(j, "ttft_s", res.ttft_s);
-    percentiles_json(j, "tpot_s", res.tpot_s);
-    percentiles_json(j, "itl_s", res.itl_s);
-    percentiles_json(j, "e2e_s", res.e2e_s);
+    percentiles_json(j, "ttft_s", res.ttft_s, res.completed > 0);
+    percentiles_json(j, "tpot_s", res.tpot_s, res.completed > 0);
+    percentiles_json(j, "itl_s", res.itl_s, res.completed > 0);
+    percentiles_json(j, "e2e_s", res.e2e_s, res.completed > 0);
     j.key("throughput").begin_object();
     j.key("requests_per_s").value(res.requests_per_s);
     j.key("output_tokens_per_s").value(res.output_tokens_per_s);
@@ -175,21 +183,20 @@ int run_serve(const GlobalOptions& g, const ServeOptions& o) {
     text =
         "model,hardware,tp,pp,weights,workload,requests,completed,ttft_p50_s,ttft_p99_s,"
         "tpot_p50_s,tpot_p99_s,itl_p99_s,e2e_p50_s,e2e_p99_s,requests_per_s,output_tokens_per_s,"
-        "goodput_requests_per_s,slo_met,kv_utilization_mean,preemptions\n";
+        "goodput_requests_per_s,slo_met,kv_utilization_mean,preemptions,rejected\n";
     text += fmt::format(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", dep->model.id,
-        dep->hardware.id, dep->par.tp, dep->par.pp, ps.weights.name, wl->id, res.requests,
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", dep->model.id,
+        dep->hardware.id, spec.par.tp, spec.par.pp, spec.scheme().name, wl->id, res.requests,
         res.completed, schema::format_number(res.ttft_s.p50), schema::format_number(res.ttft_s.p99),
         schema::format_number(res.tpot_s.p50), schema::format_number(res.tpot_s.p99),
         schema::format_number(res.itl_s.p99), schema::format_number(res.e2e_s.p50),
         schema::format_number(res.e2e_s.p99), schema::format_number(res.requests_per_s),
         schema::format_number(res.output_tokens_per_s),
         schema::format_number(res.goodput_requests_per_s), res.slo_met ? "true" : "false",
-        schema::format_number(res.kv_utilization_mean), res.preemptions);
+        schema::format_number(res.kv_utilization_mean), res.preemptions, res.rejected());
   } else {
-    text = fmt::format("{} on {} x {} [tp={} pp={}], weights {}, KV {}\n", dep->model.name,
-                       dep->par.devices(), dep->hardware.name, dep->par.tp, dep->par.pp,
-                       ps.weights.name, core::name(ps.kv));
+    text = fmt::format("{} on {} x {} [tp={} pp={}]\n{}\n", dep->model.name, spec.par.devices(),
+                       dep->hardware.name, spec.par.tp, spec.par.pp, precision_text(spec));
     text += fmt::format(
         "workload {}: {} requests; {} batching, max batch {}, {} tokens/step, "
         "KV pool {} tokens in {}-token blocks\n",
@@ -198,9 +205,13 @@ int run_serve(const GlobalOptions& g, const ServeOptions& o) {
     text += fmt::format("basis: {}\n\n", basis);
     text +=
         fmt::format("{:<26} {:>11} {:>11} {:>11} {:>11}\n", "latency", "p50", "p90", "p99", "mean");
+    // With nothing completed there is no latency to show (never 0 ms).
     auto row = [&](const char* what, const estimator::Percentiles& p) {
-      text += fmt::format("{:<26} {:>11} {:>11} {:>11} {:>11}\n", what, ms(p.p50), ms(p.p90),
-                          ms(p.p99), ms(p.mean));
+      if (res.completed == 0)
+        text += fmt::format("{:<26} {:>11} {:>11} {:>11} {:>11}\n", what, "-", "-", "-", "-");
+      else
+        text += fmt::format("{:<26} {:>11} {:>11} {:>11} {:>11}\n", what, ms(p.p50), ms(p.p90),
+                            ms(p.p99), ms(p.mean));
     };
     row("time to first token", res.ttft_s);
     row("time per output token", res.tpot_s);
@@ -224,6 +235,20 @@ int run_serve(const GlobalOptions& g, const ServeOptions& o) {
         res.preemptions, res.completed, res.requests);
     text += fmt::format("simulated      {:.1f} s of serving in {} engine steps\n", res.duration_s,
                         res.steps);
+    if (res.rejected_context > 0)
+      text += fmt::format(
+          "rejected       {} of {} requests: longer than the model's {}-token context\n",
+          res.rejected_context, res.requests, dep->model.arch.max_context);
+    if (res.rejected_kv > 0)
+      text += fmt::format(
+          "rejected       {} of {} requests: need more KV cache than one replica holds ({} "
+          "tokens); try more devices (--tp/--pp) or a smaller KV dtype (--kv)\n",
+          res.rejected_kv, res.requests, cfg.kv_capacity_tokens);
+    if (res.stopped_at_step_limit)
+      text += fmt::format(
+          "stopped        at the step limit (--max-steps {}): the figures cover the {} requests "
+          "finished by then\n",
+          cfg.max_steps, res.completed);
   }
   return emit(o.out, text, d) ? 0 : fail(d);
 }

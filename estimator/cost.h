@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "estimator/command_args.h"
 #include "estimator/performance.h"
 
 namespace llmsizer::estimator {
@@ -34,11 +35,11 @@ struct OwnershipCosts {
 
 struct CostInputs {
   const PerfModel* perf = nullptr;
-  std::int64_t devices = 1;    // per replica (tp x pp)
-  double batch = 64;           // serving batch used for capacity
-  double prompt_tokens = 512;  // mean request shape
-  double output_tokens = 256;
-  double utilization = 0.6;  // of capacity, averaged over the month
+  std::int64_t devices = 1;                                      // per replica (tp x pp)
+  double batch = 64;                                             // serving batch used for capacity
+  double prompt_tokens = static_cast<double>(kCostArgs.prompt);  // mean request shape
+  double output_tokens = static_cast<double>(kCostArgs.output);
+  double utilization = kCostArgs.utilization;  // of capacity, averaged over the month
   std::optional<Sourced> rent_usd_per_device_hour;
   std::optional<OwnershipCosts> own;
 };

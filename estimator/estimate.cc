@@ -25,19 +25,10 @@ const char* origin_name(schema::ModelOrigin o) {
 std::vector<std::string> check_request(const EstimateRequest& r) {
   std::vector<std::string> out;
   LLMSIZER_CHECK(r.model && r.hardware, "estimate request without model or hardware");
-  out = check_parallelism(r.model->arch, r.par);
+  out = check_deployment(r);
   if (r.devices != 0 && r.devices % r.par.devices() != 0)
     out.push_back(
         fmt::format("--count {} is not a multiple of tp x pp = {}", r.devices, r.par.devices()));
-  if (r.ep != 1 && r.ep != r.par.tp)
-    out.push_back(
-        fmt::format("--ep {} must be 1 or equal to --tp {} (experts spread over the "
-                    "tensor-parallel ranks)",
-                    r.ep, r.par.tp));
-  if (r.ep > 1 && !r.model->arch.is_moe()) out.push_back("--ep needs a mixture-of-experts model");
-  if (r.ep > 1 && r.model->arch.moe.num_experts % r.ep != 0)
-    out.push_back(
-        fmt::format("--ep {} does not divide the {} experts", r.ep, r.model->arch.moe.num_experts));
   if (r.batch < 1) out.push_back("batch must be at least 1");
   if (r.prompt_tokens < 1) out.push_back("prompt must be at least 1 token");
   if (r.output_tokens < 0) out.push_back("output must be 0 or more tokens");
@@ -54,31 +45,10 @@ schema::EstimateReport estimate(const EstimateRequest& r) {
   rep.hardware = {hw.id, hw.name, hw.memory.capacity_bytes, hw.memory.bandwidth_bytes_per_s,
                   hw.memory.from.source};
 
-  const bool as_stored = !r.weights && !m.gguf_tensors.empty();
-  core::WeightScheme scheme;
-  if (r.weights) {
-    scheme = *r.weights;
-  } else if (as_stored) {
-    // Use the file's own mix for how the bytes spread over devices; totals are exact.
-    auto parsed = core::parse_weight_scheme(m.gguf_file_type);
-    scheme = parsed ? *parsed : *core::parse_weight_scheme("q8_0");
-  } else {
-    scheme = *core::parse_weight_scheme("bf16");
-  }
-
-  MemoryInputs in;
-  in.model = &m;
-  in.weights = scheme;
-  in.kv = r.kv;
-  in.activations = r.activations;
-  in.par = r.par;
-  in.batch = r.batch;
-  in.prompt_tokens = r.prompt_tokens;
-  in.output_tokens = r.output_tokens;
-  in.capacity_bytes = hw.memory.capacity_bytes;
-  in.overhead_bytes = r.overhead_bytes;
-  in.hw_class = hw.hw_class;
-  const MemoryBreakdown mem = size_memory(in, as_stored);
+  const bool as_stored = r.as_stored();
+  const core::WeightScheme scheme = r.scheme();
+  const MemoryBreakdown mem =
+      size_memory(r.memory_inputs(r.batch, r.prompt_tokens, r.output_tokens), as_stored);
 
   const std::int64_t devices = r.devices ? r.devices : r.par.devices();
   rep.setup = {devices,
@@ -96,7 +66,13 @@ schema::EstimateReport estimate(const EstimateRequest& r) {
   rep.memory.kv_cache_bytes_per_token = mem.kv_bytes_per_token;
   rep.memory.kv_cache_bytes = mem.kv_cache_bytes;
   rep.memory.activation_bytes = mem.activation_bytes;
-  rep.memory.activation_basis = "assumed: formula in docs/cost-model.md#memory";
+  rep.memory.activation_basis =
+      r.prefill_chunk_tokens > 0
+          ? fmt::format(
+                "assumed: largest step, prefill chunked at {} tokens "
+                "(docs/cost-model.md#memory)",
+                r.prefill_chunk_tokens)
+          : std::string("assumed: whole prefill in one step (docs/cost-model.md#memory)");
   rep.memory.overhead_bytes = mem.overhead_bytes;
   rep.memory.overhead_basis = mem.overhead_basis;
   rep.memory.total_bytes = mem.total_bytes;
@@ -105,17 +81,7 @@ schema::EstimateReport estimate(const EstimateRequest& r) {
   rep.memory.reason = mem.reason;
   rep.memory.max_batch = mem.max_batch;
   rep.memory.max_context = mem.max_context;
-  PerfSetup ps;
-  ps.model = &m;
-  ps.hardware = &hw;
-  ps.weights = scheme;
-  ps.kv = r.kv;
-  ps.activations = r.activations;
-  ps.par = r.par;
-  ps.ep = r.ep;
-  ps.overrides = r.efficiency;
-  ps.measured = r.measured;
-  const PerfModel pm(ps);
+  const PerfModel pm(r);
   const double replicas = static_cast<double>(devices) / static_cast<double>(r.par.devices());
   const Performance perf =
       pm.evaluate(static_cast<double>(r.batch), static_cast<double>(r.prompt_tokens),
@@ -181,6 +147,9 @@ schema::EstimateReport estimate(const EstimateRequest& r) {
         fmt::format("{} data-parallel replicas of tp={} x pp={}; memory is per "
                     "device",
                     devices / r.par.devices(), r.par.tp, r.par.pp));
+  if (!r.activations_basis.empty())
+    rep.notes.push_back(
+        fmt::format("activations {}: {}", core::name(r.activations), r.activations_basis));
   if (m.arch.attention.sliding_window > 0)
     rep.notes.push_back(fmt::format("sliding-window layers keep at most {} tokens of KV cache",
                                     m.arch.attention.sliding_window));

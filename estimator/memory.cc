@@ -4,6 +4,7 @@
 #include "estimator/memory.h"
 
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -118,8 +119,12 @@ std::uint64_t kv_bytes_per_device(const ModelArch& a, core::DType kv, const Para
   return most * per_token_layer;
 }
 
-std::uint64_t activation_bytes_per_device(const ModelArch& a, core::DType act, const Parallelism& p,
-                                          std::int64_t batch, std::int64_t prompt_tokens) {
+namespace {
+
+// Activation bytes per token of a step (the residual stream twice plus the widest of the
+// attention and FFN intermediates) and the logits bytes per sequence.
+std::pair<double, double> activation_widths(const ModelArch& a, core::DType act,
+                                            const Parallelism& p) {
   const double tp = static_cast<double>(p.tp);
   const auto& at = a.attention;
   double attn_w = 0;
@@ -143,9 +148,44 @@ std::uint64_t activation_bytes_per_device(const ModelArch& a, core::DType act, c
   const double ffn_w = (a.ffn.kind == core::FfnKind::kGated ? 2.0 : 1.0) * ffn_i / tp;
   const double width = 2.0 * static_cast<double>(a.hidden_size) + std::max(attn_w, ffn_w);
   const double elem = core::bits_per_element(act) / 8.0;
-  const double tokens = static_cast<double>(batch) * static_cast<double>(prompt_tokens);
-  const double logits = static_cast<double>(batch) * static_cast<double>(a.vocab_size) / tp * 4.0;
-  return static_cast<std::uint64_t>(tokens * width * elem + logits + 0.5);
+  const double logits = static_cast<double>(a.vocab_size) / tp * 4.0;
+  return {width * elem, logits};
+}
+
+}  // namespace
+
+std::uint64_t step_activation_bytes(const ModelArch& a, core::DType act, const Parallelism& p,
+                                    std::int64_t step_tokens, std::int64_t sequences) {
+  const auto [per_token, per_seq] = activation_widths(a, act, p);
+  return static_cast<std::uint64_t>(static_cast<double>(step_tokens) * per_token +
+                                    static_cast<double>(sequences) * per_seq + 0.5);
+}
+
+std::int64_t largest_step_tokens(std::int64_t batch, std::int64_t prompt_tokens,
+                                 std::int64_t chunk) {
+  const std::int64_t whole = batch * prompt_tokens;
+  return chunk > 0 ? std::max(std::min(whole, chunk), batch) : whole;
+}
+
+double max_batch_in(double room, double kv_per_sequence, const ModelArch& a, core::DType act,
+                    const Parallelism& p, std::int64_t prompt_tokens, std::int64_t chunk) {
+  if (!(room > 0)) return 0;
+  const auto [w, logits] = activation_widths(a, act, p);
+  const double P = static_cast<double>(prompt_tokens);
+  const double kv = kv_per_sequence;
+  if (chunk <= 0) return std::floor(room / (kv + P * w + logits));
+  // Three regimes of the largest step's tokens T = max(min(B*P, K), B):
+  //   B*P <= K: T = B*P;  K/P < B <= K: T = K;  B > K: T = B.
+  const double K = static_cast<double>(chunk);
+  double best = 0;
+  const double a_max = std::floor(K / P);
+  const double b_a = std::min(std::floor(room / (kv + P * w + logits)), a_max);
+  if (b_a >= 1) best = b_a;
+  const double b_b = std::min(std::floor((room - K * w) / (kv + logits)), K);
+  if (b_b >= a_max + 1) best = std::max(best, b_b);
+  const double b_c = std::floor(room / (kv + w + logits));
+  if (b_c > K) best = std::max(best, b_c);
+  return best;
 }
 
 std::pair<std::uint64_t, std::string> default_overhead(schema::HardwareClass c,
@@ -176,7 +216,7 @@ std::int64_t kv_token_capacity(const MemoryInputs& in, std::int64_t step_tokens)
   const std::uint64_t overhead = in.overhead_bytes
                                      ? *in.overhead_bytes
                                      : default_overhead(in.hw_class, in.capacity_bytes).first;
-  const std::uint64_t act = activation_bytes_per_device(a, in.activations, in.par, 1, step_tokens);
+  const std::uint64_t act = step_activation_bytes(a, in.activations, in.par, step_tokens, 1);
   const std::uint64_t used = weights + overhead + act;
   if (used >= in.capacity_bytes) return 0;
   // Per token the heaviest stage stores all its (full-attention) layers' K and V; a
@@ -200,8 +240,9 @@ MemoryBreakdown size_memory(const MemoryInputs& in, bool weights_as_stored) {
   const std::int64_t context = in.prompt_tokens + in.output_tokens;
   r.kv_cache_bytes =
       static_cast<std::uint64_t>(in.batch) * kv_bytes_per_device(a, in.kv, in.par, context);
-  r.activation_bytes =
-      activation_bytes_per_device(a, in.activations, in.par, in.batch, in.prompt_tokens);
+  r.activation_bytes = step_activation_bytes(
+      a, in.activations, in.par,
+      largest_step_tokens(in.batch, in.prompt_tokens, in.prefill_chunk_tokens), in.batch);
   if (in.overhead_bytes) {
     r.overhead_bytes = *in.overhead_bytes;
     r.overhead_basis = "user (--overhead)";
@@ -212,18 +253,19 @@ MemoryBreakdown size_memory(const MemoryInputs& in, bool weights_as_stored) {
   r.capacity_bytes = in.capacity_bytes;
 
   const std::uint64_t fixed = r.weights_bytes + r.overhead_bytes;
-  const std::uint64_t per_seq =
-      kv_bytes_per_device(a, in.kv, in.par, context) +
-      activation_bytes_per_device(a, in.activations, in.par, 1, in.prompt_tokens);
-  if (fixed < in.capacity_bytes && per_seq > 0)
-    r.max_batch = static_cast<std::int64_t>(
-        std::min<std::uint64_t>((in.capacity_bytes - fixed) / per_seq, 1'000'000'000));
+  const double room = static_cast<double>(in.capacity_bytes) - static_cast<double>(fixed);
+  r.max_batch = static_cast<std::int64_t>(std::min(
+      max_batch_in(room, static_cast<double>(kv_bytes_per_device(a, in.kv, in.par, context)), a,
+                   in.activations, in.par, in.prompt_tokens, in.prefill_chunk_tokens),
+      1e9));
 
   // Longest context at this batch: KV grows monotonically with context, so bisect.
   auto need = [&](std::int64_t c) {
     return fixed + static_cast<std::uint64_t>(in.batch) * kv_bytes_per_device(a, in.kv, in.par, c) +
-           activation_bytes_per_device(a, in.activations, in.par, in.batch,
-                                       std::min(in.prompt_tokens, c));
+           step_activation_bytes(a, in.activations, in.par,
+                                 largest_step_tokens(in.batch, std::min(in.prompt_tokens, c),
+                                                     in.prefill_chunk_tokens),
+                                 in.batch);
   };
   std::int64_t lo = 0, hi = a.max_context;
   if (need(1) > in.capacity_bytes) {

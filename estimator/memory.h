@@ -10,6 +10,7 @@
 #include "core/dtype.h"
 #include "core/model_arch.h"
 #include "core/weight_scheme.h"
+#include "estimator/command_args.h"
 #include "schema/hardware_spec.h"
 #include "schema/model_spec.h"
 
@@ -33,6 +34,9 @@ struct MemoryInputs {
   std::int64_t batch = 1;
   std::int64_t prompt_tokens = 512;
   std::int64_t output_tokens = 512;
+  // Prefill tokens per engine step (chunked prefill, serve's --max-batched-tokens); 0: the
+  // whole batch x prompt in one step. Sizes the activations (docs/cost-model.md#memory).
+  std::int64_t prefill_chunk_tokens = kServeArgs.max_batched_tokens;
   std::uint64_t capacity_bytes = 0;             // per device
   std::optional<std::uint64_t> overhead_bytes;  // per device; default by hardware class
   schema::HardwareClass hw_class = schema::HardwareClass::kDatacenterGpu;
@@ -69,10 +73,23 @@ std::uint64_t weights_bytes_per_device(const schema::ModelSpec& m, const core::W
 std::uint64_t kv_bytes_per_device(const core::ModelArch& a, core::DType kv, const Parallelism& p,
                                   std::int64_t context);
 
-// Peak transient activation bytes per device for a prefill of batch x prompt tokens.
-std::uint64_t activation_bytes_per_device(const core::ModelArch& a, core::DType act,
-                                          const Parallelism& p, std::int64_t batch,
-                                          std::int64_t prompt_tokens);
+// Peak transient activation bytes per device of one engine step of `step_tokens` tokens
+// over `sequences` sequences (each with its logits).
+std::uint64_t step_activation_bytes(const core::ModelArch& a, core::DType act, const Parallelism& p,
+                                    std::int64_t step_tokens, std::int64_t sequences);
+
+// The tokens of the largest step of serving `batch` sequences of `prompt_tokens`: with
+// chunked prefill (chunk > 0) at most `chunk`, else the whole batch x prompt; never fewer
+// than the batch (a decode step). The one rule behind every command's activation memory.
+std::int64_t largest_step_tokens(std::int64_t batch, std::int64_t prompt_tokens,
+                                 std::int64_t chunk);
+
+// The most sequences of `prompt_tokens` that fit in `room` bytes per device when each
+// holds `kv_per_sequence` bytes of KV cache and the largest step's activations (above) come
+// on top: the largest B with B * kv_per_sequence + step_activation_bytes(largest step) <=
+// room (exact; the activations are piecewise linear in B). 0 when not one fits.
+double max_batch_in(double room, double kv_per_sequence, const core::ModelArch& a, core::DType act,
+                    const Parallelism& p, std::int64_t prompt_tokens, std::int64_t chunk);
 
 // Runtime reserve per device by hardware class, with its basis text.
 std::pair<std::uint64_t, std::string> default_overhead(schema::HardwareClass c,

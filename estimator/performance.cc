@@ -29,21 +29,21 @@ struct VectorSink {
 
 // The compute dtype: weight-only formats compute in the activation dtype; FP8 weights with
 // FP8 activations use the FP8 tensor cores.
-core::DType compute_dtype(const PerfSetup& s) {
+core::DType compute_dtype(const Deployment& s) {
   return s.activations;
 }
 
 }  // namespace
 
-PerfModel::PerfModel(const PerfSetup& s) : setup_(s) {
+PerfModel::PerfModel(const Deployment& s) : setup_(s), weights_(s.scheme()) {
   LLMSIZER_CHECK(s.model && s.hardware, "PerfModel without model or hardware");
   const auto& a = s.model->arch;
   const auto& hw = *s.hardware;
-  eff_ = resolve_efficiency(hw, s.overrides);
+  eff_ = resolve_efficiency(hw, s.efficiency);
   peak_ = peak_flops(hw, compute_dtype(s), &peak_key_);
   if (peak_key_ == "fp8") eff_.compute = eff_.compute_fp8;
   eff_weights_ = eff_;
-  if (!core::is_float(s.weights.base)) eff_weights_.memory *= eff_.quantized_weight_memory;
+  if (!core::is_float(weights_.base)) eff_weights_.memory *= eff_.quantized_weight_memory;
   bandwidth_ = hw.memory.bandwidth_bytes_per_s;
   link_bw_ = hw.interconnect ? hw.interconnect->bandwidth_bytes_per_s
              : hw.host_link  ? hw.host_link->bandwidth_bytes_per_s
@@ -58,17 +58,17 @@ PerfModel::PerfModel(const PerfSetup& s) : setup_(s) {
   in.kv_heads = static_cast<double>(kv_heads_per_device(a, tp));
   in.act = s.activations;
   in.kv = s.kv;
-  in.weights = s.weights.base;
+  in.weights = weights_.base;
   // The measured tables time the reference decoder's kernels (separate q, k, v, gate and up
   // matmuls, bias adds, kv_append); the datasheet roofline stands for serving engines, which
   // fuse them (vLLM's QKVParallelLinear and MergedColumnParallelLinear).
   in.fused = s.measured == nullptr;
   for (const auto& t : core::enumerate_tensors(a)) {
-    const double full = static_cast<double>(core::tensor_weight_bytes(a, t, s.weights));
+    const double full = static_cast<double>(core::tensor_weight_bytes(a, t, weights_));
     const bool expert = t.role == TensorRole::kExpertGate || t.role == TensorRole::kExpertUp ||
                         t.role == TensorRole::kExpertDown;
     in.tensor_bytes.push_back(expert && ep > 1 ? full / ep : full * tp_share(a, t, tp));
-    in.tensor_dtypes.push_back(core::tensor_dtype(a, t, s.weights));
+    in.tensor_dtypes.push_back(core::tensor_dtype(a, t, weights_));
     if (t.role == TensorRole::kTokenEmbd)
       in.embed_row_bytes = full / static_cast<double>(a.vocab_size);
   }
@@ -77,7 +77,7 @@ PerfModel::PerfModel(const PerfSetup& s) : setup_(s) {
   in.kv_entry_bytes = kv_entry_bytes_;
   graph_ = core::OpGraph(a, in);
   weights_device_bytes_ =
-      static_cast<double>(weights_bytes_per_device(*s.model, s.weights, s.par, false));
+      static_cast<double>(weights_bytes_per_device(*s.model, weights_, s.par, s.as_stored()));
   capacity_bytes_ = static_cast<double>(hw.memory.capacity_bytes);
   overhead_bytes_ = static_cast<double>(
       s.overhead_bytes ? *s.overhead_bytes
@@ -274,14 +274,23 @@ Performance PerfModel::evaluate(double batch, double prompt_tokens, double outpu
   } else {
     kv_seq = static_cast<double>(kv_bytes_per_device(a, setup_.kv, setup_.par, context));
   }
+  // Activations of the largest step (chunked prefill: estimator/memory.h, one rule with
+  // size_memory()).
   const auto prompt = static_cast<std::int64_t>(prompt_tokens);
-  const double act_seq = static_cast<double>(
-      activation_bytes_per_device(a, setup_.activations, setup_.par, 1, prompt));
+  const auto b = static_cast<std::int64_t>(batch);
+  const double act = static_cast<double>(
+      step_activation_bytes(a, setup_.activations, setup_.par,
+                            largest_step_tokens(b, prompt, setup_.prefill_chunk_tokens), b));
   const double fixed = weights_device_bytes_ + overhead_bytes_;
-  p.memory_total_bytes = fixed + batch * (kv_seq + act_seq);
+  p.memory_weights_bytes = weights_device_bytes_;
+  p.memory_kv_bytes = batch * kv_seq;
+  p.memory_activation_bytes = act;
+  p.memory_overhead_bytes = overhead_bytes_;
+  p.memory_total_bytes = fixed + batch * kv_seq + act;
   p.fits = p.memory_total_bytes <= capacity_bytes_ && context <= a.max_context;
-  p.max_batch = fixed < capacity_bytes_ && context <= a.max_context
-                    ? std::floor((capacity_bytes_ - fixed) / (kv_seq + act_seq))
+  p.max_batch = context <= a.max_context
+                    ? max_batch_in(capacity_bytes_ - fixed, kv_seq, a, setup_.activations,
+                                   setup_.par, prompt, setup_.prefill_chunk_tokens)
                     : 0.0;
   return p;
 }

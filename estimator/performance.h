@@ -16,6 +16,7 @@
 #include "core/op_cost.h"
 #include "core/op_graph.h"
 #include "core/weight_scheme.h"
+#include "estimator/deployment.h"
 #include "estimator/measured_time.h"
 #include "estimator/memory.h"
 #include "estimator/time_model.h"
@@ -23,22 +24,6 @@
 #include "schema/model_spec.h"
 
 namespace llmsizer::estimator {
-
-struct PerfSetup {
-  const schema::ModelSpec* model = nullptr;
-  const schema::HardwareSpec* hardware = nullptr;
-  core::WeightScheme weights;
-  core::DType kv = core::DType::kF16;
-  core::DType activations = core::DType::kF16;
-  Parallelism par;
-  std::optional<std::uint64_t> overhead_bytes;  // per device; default by hardware class
-  std::int64_t ep = 1;  // expert parallel degree: 1, or tp (experts spread over the tp ranks)
-  EfficiencyOverrides overrides;
-  // When set, ops are timed from this measured profile (basis measured / interpolated /
-  // roofline-measured) instead of the datasheet roofline; `hardware` should then be
-  // hardware_from_profile() of the same profile. Must outlive the PerfModel.
-  const MeasuredTimeModel* measured = nullptr;
-};
 
 enum class OpClass : std::uint8_t { kMatmul, kAttention, kElementwise, kCollective };
 
@@ -75,6 +60,10 @@ struct Performance {
   double output_tokens_per_s_per_device = 0;
   double total_tokens_per_s = 0;  // (prompt + output) tokens, all replicas
   // Memory per device at this batch and context (the same formulas as size_memory()).
+  double memory_weights_bytes = 0;
+  double memory_kv_bytes = 0;
+  double memory_activation_bytes = 0;  // the largest step (chunked prefill)
+  double memory_overhead_bytes = 0;
   double memory_total_bytes = 0;
   bool fits = false;
   double max_batch = 0;  // at prompt + output tokens per sequence
@@ -98,7 +87,7 @@ TimeBasis phase_basis(const std::vector<OpRow>& rows, double min_share = 0.01);
 
 class PerfModel {
  public:
-  explicit PerfModel(const PerfSetup& s);
+  explicit PerfModel(const Deployment& d);
 
   // batch sequences, each prompt_tokens then output_tokens (>= 1); replicas = data-parallel
   // copies of the tp x pp x ep layout.
@@ -129,9 +118,10 @@ class PerfModel {
   template <class Sink>
   PhaseResult run_phase(const Step& st, Sink& sink) const;
 
-  PerfSetup setup_;
-  Efficiency eff_;          // elementwise and attention ops
-  Efficiency eff_weights_;  // matmuls over the weights (dequantisation factor applied)
+  Deployment setup_;
+  core::WeightScheme weights_;  // setup_.scheme()
+  Efficiency eff_;              // elementwise and attention ops
+  Efficiency eff_weights_;      // matmuls over the weights (dequantisation factor applied)
   double peak_ = 0;
   std::string peak_key_;
   double bandwidth_ = 0;

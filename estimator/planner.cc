@@ -53,21 +53,14 @@ void evaluate(const PlanRequest& r, const Means& mean, PlanCandidate& c) {
     c.reason = problems.front();
     return;
   }
-  PerfSetup ps;
+  Deployment ps;
   ps.model = r.model;
   ps.hardware = c.hardware;
   ps.weights = c.weights;
   ps.kv = c.kv;
   ps.activations = default_activations(c.weights, *c.hardware).dtype;
   ps.par = par;
-  MemoryInputs mi;
-  mi.model = r.model;
-  mi.weights = c.weights;
-  mi.kv = c.kv;
-  mi.activations = ps.activations;
-  mi.par = par;
-  mi.capacity_bytes = c.hardware->memory.capacity_bytes;
-  mi.hw_class = c.hardware->hw_class;
+  const MemoryInputs mi = ps.memory_inputs(1, 512, 512);
   ServingConfig cfg;
   cfg.max_batch = c.max_batch;
   cfg.max_context_tokens = a.max_context;
@@ -296,7 +289,7 @@ FitResult fit(const std::vector<schema::ModelSpec>& models, const schema::Hardwa
     }
     bool fitted = false;
     for (const auto& w : schemes) {
-      PerfSetup ps;
+      Deployment ps;
       ps.model = &m;
       ps.hardware = &hw;
       ps.weights = w;

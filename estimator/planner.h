@@ -13,6 +13,7 @@
 
 #include "core/dtype.h"
 #include "core/weight_scheme.h"
+#include "estimator/command_args.h"
 #include "estimator/performance.h"
 #include "estimator/serving.h"
 #include "schema/hardware_spec.h"
@@ -29,15 +30,15 @@ struct PlanRequest {
   std::vector<core::WeightScheme> weights;
   std::vector<core::DType> kv;
   std::vector<std::int64_t> max_batches = {64, 256};
-  std::int64_t max_devices = 8;  // per replica
+  std::int64_t max_devices = kPlanArgs.max_devices;  // per replica
   // Only this layout (tp x pp), as a command that fixes it (compare --tp/--pp) asks;
   // nullopt: every layout up to max_devices.
   std::optional<Parallelism> layout;
   schema::Workload workload;  // its rate is the target load
   Slo slo;
-  double headroom = 0.2;  // capacity kept spare above the target load
+  double headroom = kPlanArgs.headroom;  // capacity kept spare above the target load
   Objective objective = Objective::kCost;
-  std::int64_t search_requests = 600;  // simulated requests per probe
+  std::int64_t search_requests = kPlanArgs.search_requests;  // simulated requests per probe
   int threads = 2;
   // $/hour per device by hardware id (from the catalog or the user); absent = unknown.
   std::vector<std::pair<std::string, double>> price_per_hour;

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "estimator/command_args.h"
 #include "estimator/performance.h"
 #include "schema/workload.h"
 
@@ -32,17 +33,17 @@ std::vector<Request> generate_requests(const schema::Workload& w,
                                        std::optional<std::int64_t> count_override = std::nullopt);
 
 struct ServingConfig {
-  std::int64_t max_batch = 256;            // running sequences
-  std::int64_t max_batched_tokens = 8192;  // tokens per step (prefill chunk budget)
-  std::int64_t block_size = 16;            // KV-cache tokens per block
-  std::int64_t kv_capacity_tokens = 0;     // KV tokens that fit per replica (from memory)
-  bool static_batching = false;            // run batches to completion, no joining
-  bool preemption = true;                  // recompute-preempt when decode needs blocks
+  std::int64_t max_batch = kServeArgs.max_batch;                    // running sequences
+  std::int64_t max_batched_tokens = kServeArgs.max_batched_tokens;  // prefill chunk budget
+  std::int64_t block_size = kServeArgs.block_size;                  // KV-cache tokens per block
+  std::int64_t kv_capacity_tokens = 0;  // KV tokens that fit per replica (from memory)
+  bool static_batching = false;         // run batches to completion, no joining
+  bool preemption = true;               // recompute-preempt when decode needs blocks
   // Requests longer than this (prompt + output tokens) are rejected; 0: no limit. Set to the
   // model's maximum context.
   std::int64_t max_context_tokens = 0;
   // The simulation stops after this many steps (ServingResult::stopped_at_step_limit); 0: no
-  // limit. A bound on the run time for interactive use (about 1 s per 10 M steps).
+  // limit. A bound on the run time for interactive use (roughly 1 s per million steps).
   std::int64_t max_steps = 0;
   // The first fraction of the requests (in arrival order) warms the replica up: they load
   // it, but their latencies are left out of the percentiles, goodput and SLO check.

@@ -14,6 +14,7 @@
 #include "estimator/estimate.h"
 #include "estimator/performance.h"
 #include "estimator/planner.h"
+#include "estimator/precision.h"
 #include "estimator/serving.h"
 
 namespace llmsizer::estimator {
@@ -352,7 +353,10 @@ std::optional<Study> Study::prepare(const schema::StudySpec& spec, const schema:
                   fmt::format("unknown weight scheme '{}'{}", t,
                               core::did_you_mean(t, core::weight_scheme_names())));
       } else if (a.key == "kv" || a.key == "activations") {
-        if (!core::parse_dtype(t)) d.error(v.where, path, fmt::format("unknown dtype '{}'", t));
+        // The dtype policy of every command (estimator/deployment.h).
+        std::string why;
+        if (!(a.key == "kv" ? parse_kv_dtype(t, &why) : parse_activation_dtype(t, &why)))
+          d.error(v.where, path, why);
       } else if (a.key == "workload") {
         std::filesystem::path p(t);
         if (p.is_relative()) p = std::filesystem::path(s.base_dir_) / p;
@@ -377,7 +381,7 @@ std::optional<Study> Study::prepare(const schema::StudySpec& spec, const schema:
                               core::did_you_mean(t, schema::api_model_names(prices, ""))));
       } else if (a.key == "volume") {
         if (!core::parse_tokens_per_month(t))
-          d.error(v.where, path, fmt::format("'{}' is not a monthly volume (e.g. 2e9)", t));
+          d.error(v.where, path, fmt::format("'{}' is not {}", t, core::kVolumeHint));
       } else if (a.key == "rate") {
         if (!core::parse_rate_per_s(t))
           d.error(v.where, path, fmt::format("'{}' is not a rate", t));
@@ -390,7 +394,9 @@ std::optional<Study> Study::prepare(const schema::StudySpec& spec, const schema:
         if (t != "cost" && t != "devices" && t != "latency")
           d.error(v.where, path, "one of: cost, devices, latency");
       } else if (a.key == "as_of") {
-        if (t.size() != 10) d.error(v.where, path, "a date YYYY-MM-DD");
+        std::string why;
+        if (!core::parse_date(t, &why))
+          d.error(v.where, path, fmt::format("'{}' is not a date YYYY-MM-DD: {}", t, why));
       } else if (is_number_key(a.key)) {
         const double x = num(t);
         if (!std::isfinite(x) || x < 0 || x > 1e15)
@@ -543,26 +549,29 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
     auto entry = std::make_shared<StudyCache::Prepared>();
     entry->model = schema::find_model(*catalog_, get("model", ""));
     entry->hardware = schema::find_hardware(*catalog_, get("hardware", ""));
-    PerfSetup& ps = entry->setup;
+    Deployment& ps = entry->setup;
     ps.model = entry->model;
     ps.hardware = entry->hardware;
     ps.weights = *core::parse_weight_scheme(get("weights", "bf16"));
     ps.kv = *core::parse_dtype(get("kv", "f16"));
-    ps.activations = *core::parse_dtype(get("activations", "f16"));
+    // The precision rule of every command (estimator/precision.h) unless the point names one.
+    if (!value(point, "activations").empty())
+      ps.activations = *core::parse_dtype(value(point, "activations"));
+    else if (entry->hardware)
+      ps.activations = default_activations(ps.scheme(), *entry->hardware).dtype;
     ps.par = {static_cast<std::int64_t>(getn("tp", 1)), static_cast<std::int64_t>(getn("pp", 1))};
     ps.ep = static_cast<std::int64_t>(getn("ep", 1));
     if (entry->hardware)
       if (const auto m = measured_.find(entry->hardware->short_name); m != measured_.end())
         ps.measured = m->second.get();
     const double ce = getn("compute_eff", kNaN), me = getn("memory_eff", kNaN);
-    if (std::isfinite(ce)) ps.overrides.compute = ce;
-    if (std::isfinite(me)) ps.overrides.memory = me;
-    entry->valid = entry->model && entry->hardware && ps.par.tp >= 1 && ps.par.pp >= 1 &&
-                   check_parallelism(entry->model->arch, ps.par).empty();
+    if (std::isfinite(ce)) ps.efficiency.compute = ce;
+    if (std::isfinite(me)) ps.efficiency.memory = me;
+    entry->valid = entry->model && entry->hardware && check_deployment(ps).empty();
     if (entry->valid) {
       entry->perf = std::make_shared<const PerfModel>(ps);
       entry->weights_bytes =
-          static_cast<double>(weights_bytes_per_device(*entry->model, ps.weights, ps.par, false));
+          static_cast<double>(weights_bytes_per_device(*entry->model, ps.scheme(), ps.par, false));
       entry->overhead_bytes = static_cast<double>(
           default_overhead(entry->hardware->hw_class, entry->hardware->memory.capacity_bytes)
               .first);
@@ -575,7 +584,7 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
   if (!slot->valid) return false;  // not a valid layout for this model: no row
   const schema::ModelSpec* model = slot->model;
   const schema::HardwareSpec* hw = slot->hardware;
-  const PerfSetup& ps = slot->setup;
+  const Deployment& ps = slot->setup;
   const PerfModel& pm = *slot->perf;
   const double devices = static_cast<double>(ps.par.devices());
   auto set = [&](col::Id c, double v) {
@@ -588,22 +597,20 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
   };
   set_text(col::model, model->id);
   set_text(col::hardware, hw->short_name);
-  set_text(col::weights, ps.weights.name);
+  set_text(col::weights, ps.scheme().name);
   set_text(col::kv, std::string(core::name(ps.kv)));
   set(col::tp, static_cast<double>(ps.par.tp));
   set(col::pp, static_cast<double>(ps.par.pp));
   set(col::devices, devices);
-  const auto rent =
-      schema::cheapest_rental(*prices_, hw->short_name, schema::RentalTerm::kOnDemand);
-  const double usd_per_hour = rent ? rent->usd_per_hour * devices : kNaN;
+  const double usd_per_hour = slot->rent_usd_per_device_hour * devices;  // NaN: no price
   auto workload = [&]() -> std::shared_ptr<const schema::Workload> {
     const std::string w = value(point, "workload");
     if (w.empty()) {
       auto fixed = std::make_shared<schema::Workload>();
       fixed->id = "fixed";
       fixed->prompt.kind = fixed->output.kind = schema::LengthKind::kFixed;
-      fixed->prompt.value = getn("prompt", 512);
-      fixed->output.value = getn("output", 256);
+      fixed->prompt.value = getn("prompt", static_cast<double>(kServeArgs.prompt));
+      fixed->output.value = getn("output", static_cast<double>(kServeArgs.output));
       fixed->rate_per_s = 1;
       if (auto r = core::parse_rate_per_s(get("rate", "1"))) fixed->rate_per_s = *r;
       return fixed;
@@ -620,28 +627,24 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
   };
 
   if (spec_.evaluate == "estimate") {
-    const double batch = getn("batch", 1), prompt = getn("prompt", 512),
-                 output = getn("output", 256);
+    const double batch = getn("batch", static_cast<double>(kEstimateArgs.batch)),
+                 prompt = getn("prompt", static_cast<double>(kEstimateArgs.prompt)),
+                 output = getn("output", static_cast<double>(kEstimateArgs.output));
+    // `count`: devices in total, as estimate --count (data-parallel replicas of tp x pp).
+    const double count = getn("count", devices);
     if (!(batch >= 1 && prompt >= 1 && output >= 1)) return false;
-    const Performance p = pm.evaluate(batch, prompt, output);
+    if (!(count >= devices) || std::fmod(count, devices) != 0) return false;
+    const double replicas = count / devices;
+    const Performance p = pm.evaluate(batch, prompt, output, replicas);
+    set(col::devices, count);
     set(col::batch, batch);
     set(col::prompt, prompt);
     set(col::output, output);
     set(col::fits, p.fits ? 1 : 0);
-    const auto ctx = static_cast<std::int64_t>(prompt + output);
-    const double w =
-        static_cast<double>(weights_bytes_per_device(*model, ps.weights, ps.par, false));
-    const double kv =
-        batch * static_cast<double>(kv_bytes_per_device(model->arch, ps.kv, ps.par, ctx));
-    const double act = static_cast<double>(activation_bytes_per_device(
-        model->arch, ps.activations, ps.par, static_cast<std::int64_t>(batch),
-        static_cast<std::int64_t>(prompt)));
-    const double overhead =
-        static_cast<double>(default_overhead(hw->hw_class, hw->memory.capacity_bytes).first);
-    set(col::weights_gib, w / kGiB);
-    set(col::kv_cache_gib, kv / kGiB);
-    set(col::activation_gib, act / kGiB);
-    set(col::overhead_gib, overhead / kGiB);
+    set(col::weights_gib, p.memory_weights_bytes / kGiB);
+    set(col::kv_cache_gib, p.memory_kv_bytes / kGiB);
+    set(col::activation_gib, p.memory_activation_bytes / kGiB);
+    set(col::overhead_gib, p.memory_overhead_bytes / kGiB);
     set(col::total_gib, p.memory_total_bytes / kGiB);
     set(col::capacity_gib, static_cast<double>(hw->memory.capacity_bytes) / kGiB);
     set(col::max_batch, p.max_batch);
@@ -652,30 +655,26 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
     set(col::decode_tokens_per_s, p.decode_tokens_per_s);
     set(col::output_tokens_per_s, p.output_tokens_per_s);
     set(col::output_tokens_per_s_per_device, p.output_tokens_per_s_per_device);
-    set(col::usd_per_hour, usd_per_hour);
-    set(col::usd_per_mtok_output, usd_per_hour / (p.output_tokens_per_s * 3600.0) * 1e6);
+    set(col::usd_per_hour, usd_per_hour * replicas);
+    set(col::usd_per_mtok_output, usd_per_hour * replicas / (p.output_tokens_per_s * 3600.0) * 1e6);
     return true;
   }
   if (spec_.evaluate == "serve") {
     auto w = workload();
     if (!w) return false;
-    MemoryInputs mi;
-    mi.model = model;
-    mi.weights = ps.weights;
-    mi.kv = ps.kv;
-    mi.activations = ps.activations;
-    mi.par = ps.par;
-    mi.capacity_bytes = hw->memory.capacity_bytes;
-    mi.hw_class = hw->hw_class;
+    const MemoryInputs mi = ps.memory_inputs(1, 512, 512);
     ServingConfig cfg;
-    cfg.max_batch = static_cast<std::int64_t>(getn("max_batch", 256));
-    cfg.max_batched_tokens = static_cast<std::int64_t>(getn("max_batched_tokens", 8192));
+    cfg.max_batch =
+        static_cast<std::int64_t>(getn("max_batch", static_cast<double>(cfg.max_batch)));
+    cfg.max_batched_tokens = static_cast<std::int64_t>(
+        getn("max_batched_tokens", static_cast<double>(cfg.max_batched_tokens)));
+    cfg.max_context_tokens = model->arch.max_context;
+    cfg.max_steps = kServeArgs.max_steps;
     cfg.kv_capacity_tokens = kv_token_capacity(mi, cfg.max_batched_tokens);
     if (cfg.kv_capacity_tokens <= 0) return false;
     std::optional<double> rate;
     if (!value(point, "rate").empty()) rate = core::parse_rate_per_s(value(point, "rate"));
-    const double requests =
-        getn("requests", static_cast<double>(std::min<std::int64_t>(w->requests, 2000)));
+    const double requests = getn("requests", static_cast<double>(w->requests));
     schema::Workload wl = *w;
     if (!value(point, "seed").empty()) wl.seed = static_cast<std::uint64_t>(getn("seed", 1));
     Slo slo;
@@ -704,16 +703,18 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
     PlanRequest pr;
     pr.model = model;
     pr.hardware = {hw};
-    pr.weights = {ps.weights};
+    pr.weights = {ps.scheme()};
     pr.kv = {ps.kv};
-    pr.max_devices = static_cast<std::int64_t>(getn("max_devices", 8));
+    pr.max_devices =
+        static_cast<std::int64_t>(getn("max_devices", static_cast<double>(pr.max_devices)));
     pr.workload = *w;
     if (!value(point, "rate").empty())
       pr.workload.rate_per_s = *core::parse_rate_per_s(value(point, "rate"));
     std::string why;
     pr.slo = *parse_slo(value(point, "slo"), &why);
-    pr.headroom = getn("headroom", 0.2);
-    pr.search_requests = static_cast<std::int64_t>(getn("requests", 400));
+    pr.headroom = getn("headroom", pr.headroom);
+    pr.search_requests =
+        static_cast<std::int64_t>(getn("requests", static_cast<double>(pr.search_requests)));
     pr.threads = 1;
     const std::string obj = get("objective", "cost");
     pr.objective = obj == "devices"   ? Objective::kDevices
@@ -744,9 +745,9 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
   CostInputs in;
   in.perf = &pm;
   in.devices = ps.par.devices();
-  in.prompt_tokens = getn("prompt", 768);
-  in.output_tokens = getn("output", 256);
-  in.utilization = getn("utilization", 0.6);
+  in.prompt_tokens = getn("prompt", in.prompt_tokens);
+  in.output_tokens = getn("output", in.output_tokens);
+  in.utilization = getn("utilization", in.utilization);
   const auto probe = pm.evaluate(1, in.prompt_tokens, in.output_tokens);
   if (!probe.fits) return false;
   in.batch = std::min(256.0, probe.max_batch);

@@ -46,7 +46,7 @@ struct StudyCache {
     bool valid = false;
     const schema::ModelSpec* model = nullptr;
     const schema::HardwareSpec* hardware = nullptr;
-    PerfSetup setup;
+    Deployment setup;
     std::shared_ptr<const PerfModel> perf;
     double weights_bytes = 0;             // per device
     double overhead_bytes = 0;            // per device

@@ -49,6 +49,8 @@ expand_shards() {
 
 shopt -u patsub_replacement 2>/dev/null || true
 export LLMSIZER_BIN=$bin
+# Commands without --profiles read and write the scratch copy, never the repository's.
+export LLMSIZER_PROFILES=$scratch/profiles
 cd "$scratch"
 fail=0 n=0
 while IFS=$'\t' read -r file cmd; do

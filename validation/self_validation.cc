@@ -108,7 +108,7 @@ bool run_cell(const Cell& cell, std::int64_t t, const RunPlan& plan,
   // Predictions: the measured time model of the same profile at the same thread count.
   const estimator::MeasuredTimeModel mt(profile, t);
   const auto hw = estimator::hardware_from_profile(profile, t);
-  estimator::PerfSetup ps;
+  estimator::Deployment ps;
   ps.model = &cell.model;
   ps.hardware = &hw;
   ps.weights = *core::parse_weight_scheme(cell.scheme);

@@ -109,6 +109,68 @@ TEST_CASE("serve, plan and fit run as a user runs them", "[cli][serving]") {
   CHECK(r.out.find("llama-3.1-8b") != std::string::npos);
 }
 
+TEST_CASE("serve rejects requests that can never run and counts them", "[cli][serving]") {
+  // Beyond one replica's KV capacity (a 24 GB card holds ~61k tokens beside 8B bf16 weights).
+  auto r = run("serve -m llama-3.1-8b -H rtx-4090 --rate 5rps -p 100000 -n 100 --requests 50");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("0 completed of 50") != std::string::npos);
+  CHECK(r.out.find("rejected       50 of 50 requests: need more KV cache") != std::string::npos);
+  CHECK(r.out.find("0.0 ms") == std::string::npos);  // no latency for what never ran
+  // Beyond the model's context.
+  r = run("serve -m llama-3.1-8b -H h100-sxm --rate 5rps -p 200000 -n 100 --requests 20 -f json");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("\"rejected_beyond_context\": 20") != std::string::npos);
+  CHECK(r.out.find("\"completed\": 0") != std::string::npos);
+  CHECK(r.out.find("\"ttft_s\": null") != std::string::npos);
+}
+
+TEST_CASE("serve stays within its step bound and says so", "[cli][serving]") {
+  const auto r =
+      run("serve -m llama-3.1-8b -H h100-sxm --rate 5rps --max-batched-tokens 1 --requests "
+          "1000000 -p 8000 --max-steps 200000");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("stopped        at the step limit (--max-steps 200000)") != std::string::npos);
+  CHECK(r.out.find("in 200000 engine steps") != std::string::npos);
+}
+
+TEST_CASE("every command states the precision it ran with and why", "[cli][precision]") {
+  // fp8 weights on a device with fp8 tensor cores run W8A8 in every command.
+  for (const char* cmd : {"estimate -m llama-3.1-8b -H h100-sxm -w fp8",
+                          "serve -m llama-3.1-8b -H h100-sxm -w fp8 --rate 2rps --requests 20",
+                          "cost -m llama-3.1-8b -H h100-sxm -w fp8 --usd-per-hour 2"}) {
+    const auto r = run(cmd);
+    INFO(cmd << "\n" << r.out);
+    CHECK(r.code == 0);
+    CHECK(r.out.find("activations fp8_e4m3") != std::string::npos);
+    CHECK(r.out.find("W8A8") != std::string::npos);
+  }
+  // A device without fp8 tensor cores runs the same weights weight-only.
+  auto r = run("estimate -m llama-3.1-8b -H a100-sxm-80gb -w fp8");
+  INFO(r.out);
+  CHECK(r.out.find("activations f16: weight-only fp8") != std::string::npos);
+  r = run("estimate -m llama-3.1-8b -H h100-sxm -w fp8 --activations f16");
+  INFO(r.out);
+  CHECK(r.out.find("activations f16: given (--activations)") != std::string::npos);
+}
+
+TEST_CASE("compare --slo sizes the layout it is given, and does not cost what cannot meet it",
+          "[cli][cost]") {
+  auto r =
+      run("compare -m llama-3.1-8b -H h100-sxm --tp 2 --volume 5B --slo ttft_p99=1s,tpot_p99=50ms");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("one replica serves") != std::string::npos);
+  CHECK(r.out.find("dominated") == std::string::npos);
+  r = run("compare -m llama-3.1-8b -H h100-sxm --volume 5B --slo ttft_p99=1ms -f json");
+  INFO(r.out);
+  CHECK(r.code == 0);
+  CHECK(r.out.find("\"slo_met\": false") != std::string::npos);
+  CHECK(r.out.find("\"versus\": []") != std::string::npos);
+}
+
 TEST_CASE("cost and compare price a deployment against APIs", "[cli][cost]") {
   auto r =
       run("cost -m llama-3.1-8b -H h100-sxm -w fp8 --usd-per-hour 2.5 --purchase-usd 30000 "

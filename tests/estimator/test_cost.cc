@@ -11,7 +11,7 @@ using namespace llmsizer;
 namespace {
 
 estimator::PerfModel h100_8b() {
-  estimator::PerfSetup s;
+  estimator::Deployment s;
   s.model = schema::find_model(test::shipped_catalog(), "llama-3.1-8b");
   s.hardware = schema::find_hardware(test::shipped_catalog(), "h100-sxm");
   REQUIRE(s.model);

@@ -226,7 +226,7 @@ TEST_CASE("a PerfModel on a measured profile sums the decoder's kernel calls",
 
   const estimator::MeasuredTimeModel mt(p, 2);
   const auto hw = estimator::hardware_from_profile(p, 2);
-  estimator::PerfSetup s;
+  estimator::Deployment s;
   s.model = model;
   s.hardware = &hw;
   s.weights = *core::parse_weight_scheme("f32");
@@ -271,7 +271,7 @@ TEST_CASE("the datasheet and the measured path time the op graph's calls",
     const auto host = estimator::hardware_from_profile(base_profile(), 2);
     for (const bool measured : {false, true}) {
       INFO(id << (measured ? " measured" : " datasheet"));
-      estimator::PerfSetup s;
+      estimator::Deployment s;
       s.model = model;
       s.hardware = measured ? &host : h100;
       s.weights = *core::parse_weight_scheme("bf16");

@@ -4,6 +4,7 @@
 
 #include "core/units.h"
 #include "estimator/estimate.h"
+#include "estimator/performance.h"
 #include "schema/catalog.h"
 #include "shipped_catalog.h"
 #include "test_paths.h"
@@ -131,4 +132,46 @@ TEST_CASE("memory grows with batch, context and bits; max_batch really fits", "[
       CHECK_FALSE(estimator::estimate(r).memory.fits);
     }
   }
+}
+
+TEST_CASE("max_batch is exact in every regime of chunked prefill", "[memory][activations]") {
+  // Prompts below, around and above the chunk, chunking on and off: the largest batch fits
+  // and one more does not, by the same formulas the total uses.
+  for (const char* id : {"llama-3.1-8b", "qwen2.5-0.5b", "mixtral-8x7b"}) {
+    for (const std::int64_t prompt : {16, 512, 3000, 9000, 40000}) {
+      for (const std::int64_t chunk : {std::int64_t{0}, std::int64_t{2048}, std::int64_t{8192}}) {
+        INFO(id << " prompt " << prompt << " chunk " << chunk);
+        auto r = request(id, "h200-sxm", "q4_k_m");
+        r.prompt_tokens = prompt;
+        r.output_tokens = 64;
+        r.prefill_chunk_tokens = chunk;
+        const auto a = estimator::estimate(r);
+        if (a.memory.max_batch <= 0 || a.memory.max_batch > 100'000) continue;
+        r.batch = a.memory.max_batch;
+        CHECK(estimator::estimate(r).memory.fits);
+        r.batch = a.memory.max_batch + 1;
+        CHECK_FALSE(estimator::estimate(r).memory.fits);
+        // PerfModel's figures are the same rule.
+        const estimator::PerfModel pm(r);
+        CHECK(pm.evaluate(1, static_cast<double>(prompt), 64).max_batch ==
+              static_cast<double>(a.memory.max_batch));
+      }
+    }
+  }
+}
+
+TEST_CASE("chunked prefill caps the activations at one chunk", "[memory][activations]") {
+  auto r = request("llama-3.1-70b", "h100-sxm", "fp8");
+  r.par = {2, 1};
+  r.batch = 16;
+  r.prompt_tokens = 2048;  // 32768 prompt tokens: four 8192-token chunks
+  const auto chunked = estimator::estimate(r);
+  r.prefill_chunk_tokens = 0;
+  const auto whole = estimator::estimate(r);
+  CHECK(chunked.memory.activation_bytes < whole.memory.activation_bytes / 3);
+  // Below one chunk there is nothing to cap.
+  r.batch = 2;
+  const auto small_whole = estimator::estimate(r);
+  r.prefill_chunk_tokens = 8192;
+  CHECK(estimator::estimate(r).memory.activation_bytes == small_whole.memory.activation_bytes);
 }

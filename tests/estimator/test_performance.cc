@@ -14,9 +14,9 @@ using namespace llmsizer;
 
 namespace {
 
-estimator::PerfSetup setup(const schema::ModelSpec* m, const schema::HardwareSpec* h,
-                           const char* weights) {
-  estimator::PerfSetup s;
+estimator::Deployment setup(const schema::ModelSpec* m, const schema::HardwareSpec* h,
+                            const char* weights) {
+  estimator::Deployment s;
   s.model = m;
   s.hardware = h;
   s.weights = *core::parse_weight_scheme(weights);

@@ -38,7 +38,7 @@ namespace {
 estimator::ServingResult serve_row(const estimator::PlanRequest& r,
                                    const estimator::PlanCandidate& c, double rate,
                                    std::int64_t requests) {
-  estimator::PerfSetup ps;
+  estimator::Deployment ps;
   ps.model = r.model;
   ps.hardware = c.hardware;
   ps.weights = c.weights;

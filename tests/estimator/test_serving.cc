@@ -12,7 +12,7 @@ using namespace llmsizer;
 namespace {
 
 estimator::PerfModel perf(const char* model, const char* hw, const char* weights) {
-  estimator::PerfSetup s;
+  estimator::Deployment s;
   s.model = schema::find_model(test::shipped_catalog(), model);
   s.hardware = schema::find_hardware(test::shipped_catalog(), hw);
   REQUIRE(s.model);
