@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -27,6 +28,38 @@ std::string default_profiles() {
   return LLMSIZER_DEFAULT_PROFILES;
 }
 
+// A closest-name hint for a mistyped subcommand or option ("unknown command 'estimat'
+// (did you mean 'estimate'?)"), or "" when every word is known.
+std::string mistyped(const CLI::App& app, int argc, char** argv) {
+  const auto subs = app.get_subcommands();
+  const CLI::App* sub = subs.empty() ? nullptr : subs.front();
+  if (!sub) {
+    std::vector<std::string> names;
+    for (const auto* s : app.get_subcommands({})) names.push_back(s->get_name());
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      if (a == "--profiles") {
+        ++i;
+        continue;
+      }
+      if (a.empty() || a[0] == '-') continue;
+      return "unknown command '" + a + "'" + llmsizer::core::did_you_mean(a, names);
+    }
+    return "";
+  }
+  std::vector<std::string> names;
+  for (const auto* o : sub->get_options())
+    for (const auto& l : o->get_lnames()) names.push_back("--" + l);
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) != 0 || a == "--") continue;
+    a = a.substr(0, a.find('='));
+    if (sub->get_option_no_throw(a) || app.get_option_no_throw(a)) continue;
+    return "unknown option '" + a + "'" + llmsizer::core::did_you_mean(a, names);
+  }
+  return "";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -39,6 +72,7 @@ int main(int argc, char** argv) {
       "(meta-llama/Llama-3.1-8B), or a path to a model YAML, a config.json or a .gguf file.\n"
       "Hardware by short name (h100-sxm) or a hardware YAML. Sizes are bytes (GiB = 2^30)."};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "llmsizer " LLMSIZER_VERSION);
   GlobalOptions g;
   g.profiles = default_profiles();
   app.add_option("--profiles", g.profiles,
@@ -338,8 +372,12 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "<command line>: error: %s\n", e.what());
+    const std::string hint = mistyped(app, argc, argv);
+    std::fprintf(stderr, "<command line>: error: %s\n",
+                 hint.empty() ? e.what() : (hint + " (" + e.what() + ")").c_str());
     std::fprintf(stderr, "run `llmsizer %s--help` for the options\n",
                  app.get_subcommands().empty()
                      ? ""
