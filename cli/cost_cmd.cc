@@ -15,6 +15,7 @@
 #include "estimator/estimate.h"
 #include "estimator/planner.h"
 #include "estimator/serving.h"
+#include "report/precision_text.h"
 #include "schema/pricing.h"
 #include "schema/text_writer.h"
 #include "schema/workload.h"
@@ -188,7 +189,7 @@ int run_cost(const GlobalOptions& g, const CostOptions& o) {
     j.begin_object();
     j.key("schema").value("cost-report").key("schema_version").value(1);
     j.key("model").value(p.dep->model.id).key("hardware").value(p.dep->hardware.id);
-    precision_json(j, p.dep->view());
+    report::precision_json(j, p.dep->view());
     j.key("devices_per_replica").value(p.in.devices).key("batch").value(p.in.batch);
     j.key("utilization").value(p.in.utilization);
     j.key("capacity").begin_object();
@@ -230,8 +231,8 @@ int run_cost(const GlobalOptions& g, const CostOptions& o) {
         "{} on {} x {} [tp={} pp={}], {}\nrequests {:.0f} + {:.0f} tokens (mean), "
         "batch {:.0f}, utilisation {:.0f}%\n\n",
         p.dep->model.name, p.in.devices, p.dep->hardware.name, p.dep->spec.par.tp,
-        p.dep->spec.par.pp, precision_text(p.dep->view()), p.in.prompt_tokens, p.in.output_tokens,
-        p.in.batch, 100 * p.in.utilization);
+        p.dep->spec.par.pp, report::precision_text(p.dep->view()), p.in.prompt_tokens,
+        p.in.output_tokens, p.in.batch, 100 * p.in.utilization);
     text += fmt::format(
         "capacity       {:.0f} input + {:.0f} output tokens/s per replica when "
         "busy ({:.0f}% of busy time on prefill); basis: datasheet roofline, {}\n",
@@ -450,7 +451,7 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
         "tokens/s per request\n  {}\n",
         opt.p.in.devices, dep.hardware.short_name, dep.spec.par.tp, dep.spec.par.pp,
         dep.spec.scheme().name, opt.p.in.batch, opt.c.ttft_s * 1e3,
-        opt.c.output_tokens_per_s_per_request, precision_text(dep.view()));
+        opt.c.output_tokens_per_s_per_request, report::precision_text(dep.view()));
     if (!opt.slo_note.empty()) text += "  " + opt.slo_note + "\n";
     if (opt.pr.rent) text += "  rent price: " + opt.pr.rent->basis + "\n";
     if (opt.pr.own) text += "  purchase:   " + opt.pr.own->purchase_usd_per_device.basis + "\n";
@@ -462,7 +463,7 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
         .value(dep.spec.par.tp)
         .key("pp")
         .value(dep.spec.par.pp);
-    precision_json(j, dep.view());
+    report::precision_json(j, dep.view());
     j.key("batch").value(opt.p.in.batch);
     j.key("ttft_s").value(opt.c.ttft_s);
     j.key("output_tokens_per_s_per_request").value(opt.c.output_tokens_per_s_per_request);

@@ -21,7 +21,6 @@
 #include "estimator/time_model.h"
 #include "schema/catalog.h"
 #include "schema/hardware_profile.h"
-#include "schema/text_writer.h"
 
 namespace llmsizer::cli {
 
@@ -53,12 +52,6 @@ struct Deployment {
   // object lives).
   estimator::Deployment view() const;
 };
-
-// "weights fp8_e4m3, KV f16, activations fp8_e4m3 (W8A8: ...)": the precision a command ran
-// with and why, for the first line of its table output.
-std::string precision_text(const estimator::Deployment& d);
-// The same as JSON keys weights, kv, activations, activations_basis.
-void precision_json(schema::JsonWriter& j, const estimator::Deployment& d);
 
 // Resolves and validates (estimator::check_deployment) the deployment options; nullopt with
 // located errors in `d`.
