@@ -14,6 +14,7 @@
 #include "estimator/cost.h"
 #include "estimator/estimate.h"
 #include "estimator/planner.h"
+#include "estimator/price_choice.h"
 #include "estimator/serving.h"
 #include "report/precision_text.h"
 #include "schema/pricing.h"
@@ -33,68 +34,20 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
-std::string sourced(const schema::Provenance& p) {
-  return p.source + " (" + p.as_of + ")";
-}
+using Pricing = estimator::PriceChoice;
 
-struct Pricing {
-  std::optional<estimator::Sourced> rent;
-  std::optional<estimator::OwnershipCosts> own;
-  std::vector<std::string> missing;  // what is unknown and why
-};
-
-// Prices for one device kind: the catalog's (cheapest published rental of the term, newest
-// purchase price, the hardware YAML's TDP, the cost assumptions), overridden by the user.
 Pricing prices_for(const schema::HardwareSpec& hw, const schema::PriceCatalog& pc,
                    const CostOptions& o, schema::RentalTerm term) {
-  Pricing p;
-  if (o.usd_per_hour) {
-    p.rent = estimator::Sourced{*o.usd_per_hour, "user (--usd-per-hour)"};
-  } else if (auto r = schema::cheapest_rental(pc, hw.short_name, term, o.as_of)) {
-    p.rent = estimator::Sourced{
-        r->usd_per_hour,
-        fmt::format("{} {} / {} devices, {}", r->snapshot->provider, r->offer->instance,
-                    r->offer->devices, sourced(r->offer->from))};
-  } else if (hw.price && hw.price->cloud_usd_per_hour) {
-    p.rent = estimator::Sourced{*hw.price->cloud_usd_per_hour,
-                                hw.price->cloud_provider + ", " + sourced(hw.price->from)};
-  } else {
-    p.missing.push_back("no published rental price for " + hw.short_name +
-                        " (give --usd-per-hour)");
-  }
-  std::optional<estimator::Sourced> purchase;
-  if (o.purchase_usd)
-    purchase = estimator::Sourced{*o.purchase_usd, "user (--purchase-usd)"};
-  else if (auto item = schema::purchase_price(pc, hw.short_name))
-    purchase = estimator::Sourced{item->usd, item->what + ", " + sourced(item->from)};
-  else if (hw.price && hw.price->purchase_usd)
-    purchase = estimator::Sourced{*hw.price->purchase_usd, sourced(hw.price->from)};
-  if (!purchase)
-    p.missing.push_back("no published purchase price for " + hw.short_name +
-                        " (give --purchase-usd)");
-  if (purchase && !pc.assumptions)
-    p.missing.push_back("no cost assumptions document (profiles/costs/assumptions.yaml)");
-  if (purchase && pc.assumptions) {
-    const auto& a = *pc.assumptions;
-    auto val = [&](const char* key, const std::optional<double>& user, const char* flag) {
-      if (user) return estimator::Sourced{*user, std::string("user (") + flag + ")"};
-      const auto& v = a.at(key);
-      return estimator::Sourced{v.value, sourced(v.from)};
-    };
-    estimator::OwnershipCosts own;
-    own.purchase_usd_per_device = *purchase;
-    own.server_overhead_fraction =
-        val("server_overhead_fraction", o.server_overhead, "--server-overhead");
-    own.useful_life_years = val("useful_life_years", o.life_years, "--life-years");
-    own.idle_power_fraction = val("idle_power_fraction", o.idle_fraction, "--idle-fraction");
-    own.pue = val("pue", o.pue, "--pue");
-    own.electricity_usd_per_kwh = val("electricity_usd_per_kwh", o.kwh_usd, "--kwh-usd");
-    own.hosting_usd_per_server_month =
-        val("hosting_usd_per_server_month", o.hosting_usd, "--hosting-usd");
-    own.tdp_w = {hw.power.tdp_w, "datasheet, " + sourced(hw.power.from)};
-    p.own = own;
-  }
-  return p;
+  estimator::PriceOverrides u;
+  u.usd_per_hour = o.usd_per_hour;
+  u.purchase_usd = o.purchase_usd;
+  u.pue = o.pue;
+  u.kwh_usd = o.kwh_usd;
+  u.life_years = o.life_years;
+  u.idle_fraction = o.idle_fraction;
+  u.server_overhead = o.server_overhead;
+  u.hosting_usd = o.hosting_usd;
+  return estimator::choose_prices(hw, pc, u, term, o.as_of);
 }
 
 // "$1,234" (decimals = 0) or "$0.0314": dollars with thousands separators.

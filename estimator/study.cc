@@ -15,6 +15,7 @@
 #include "estimator/performance.h"
 #include "estimator/planner.h"
 #include "estimator/precision.h"
+#include "estimator/price_choice.h"
 #include "estimator/serving.h"
 
 namespace llmsizer::estimator {
@@ -754,29 +755,14 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
   const std::string term_s = get("rent", "on-demand");
   const schema::RentalTerm term =
       schema::parse_rental_term(term_s).value_or(schema::RentalTerm::kOnDemand);
-  const double user_rent = getn("usd_per_hour", kNaN);
-  if (std::isfinite(user_rent))
-    in.rent_usd_per_device_hour = Sourced{user_rent, "study"};
-  else if (auto rp = schema::cheapest_rental(*prices_, hw->short_name, term, get("as_of", "")))
-    in.rent_usd_per_device_hour = Sourced{rp->usd_per_hour, rp->snapshot->id};
-  std::optional<double> purchase;
-  if (std::isfinite(getn("purchase_usd", kNaN)))
-    purchase = getn("purchase_usd", kNaN);
-  else if (auto item = schema::purchase_price(*prices_, hw->short_name))
-    purchase = item->usd;
-  if (purchase && prices_->assumptions) {
-    const auto& a = *prices_->assumptions;
-    OwnershipCosts o;
-    o.purchase_usd_per_device = {*purchase, ""};
-    o.server_overhead_fraction = {a.at("server_overhead_fraction").value, ""};
-    o.useful_life_years = {a.at("useful_life_years").value, ""};
-    o.idle_power_fraction = {a.at("idle_power_fraction").value, ""};
-    o.pue = {a.at("pue").value, ""};
-    o.electricity_usd_per_kwh = {a.at("electricity_usd_per_kwh").value, ""};
-    o.hosting_usd_per_server_month = {a.at("hosting_usd_per_server_month").value, ""};
-    o.tdp_w = {hw->power.tdp_w, ""};
-    in.own = o;
-  }
+  // The price rule of cost and compare (estimator/price_choice.h).
+  PriceOverrides user;
+  user.study_keys = true;
+  if (const double v = getn("usd_per_hour", kNaN); std::isfinite(v)) user.usd_per_hour = v;
+  if (const double v = getn("purchase_usd", kNaN); std::isfinite(v)) user.purchase_usd = v;
+  const PriceChoice prices = choose_prices(*hw, *prices_, user, term, get("as_of", ""));
+  in.rent_usd_per_device_hour = prices.rent;
+  in.own = prices.own;
   const CostBreakdown c = compute_cost(in);
   Volume v;
   v.tokens_per_month = *vol_tokens;
