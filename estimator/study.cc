@@ -526,6 +526,55 @@ void Study::evaluate(std::uint64_t begin, std::uint64_t end, StudyCache& cache,
   }
 }
 
+// One point being evaluated: its axis values, its prepared deployment and its row.
+struct Study::Point {
+  const Study& study;
+  std::uint64_t point;
+  StudyCache& cache;
+  StudyRow& row;
+  const StudyCache::Prepared* slot = nullptr;
+
+  std::string get(const char* key, const char* dflt) const {
+    const std::string& v = study.value(point, key);
+    return v.empty() ? std::string(dflt) : v;
+  }
+  double getn(const char* key, double dflt) const {
+    const std::string& v = study.value(point, key);
+    return v.empty() ? dflt : num(v);
+  }
+  void set(col::Id c, double v) {
+    const int i = study.col_[static_cast<std::size_t>(c)];
+    if (i >= 0) row.num[static_cast<std::size_t>(i)] = std::isfinite(v) ? v : kNaN;
+  }
+  void set_text(col::Id c, const std::string& v) {
+    const int i = study.col_[static_cast<std::size_t>(c)];
+    if (i >= 0) row.text[static_cast<std::size_t>(i)] = v;
+  }
+  // The point's workload: a workload file (loaded once per cache), or fixed lengths.
+  std::shared_ptr<const schema::Workload> workload() {
+    const std::string w = study.value(point, "workload");
+    if (w.empty()) {
+      auto fixed = std::make_shared<schema::Workload>();
+      fixed->id = "fixed";
+      fixed->prompt.kind = fixed->output.kind = schema::LengthKind::kFixed;
+      fixed->prompt.value = getn("prompt", static_cast<double>(kServeArgs.prompt));
+      fixed->output.value = getn("output", static_cast<double>(kServeArgs.output));
+      fixed->rate_per_s = 1;
+      if (auto r = core::parse_rate_per_s(get("rate", "1"))) fixed->rate_per_s = *r;
+      return fixed;
+    }
+    auto& ws = cache.workloads[w];
+    if (!ws) {
+      std::filesystem::path p(w);
+      if (p.is_relative()) p = std::filesystem::path(study.base_dir_) / p;
+      core::Diagnostics wd;
+      if (auto loaded = schema::load_workload(p.string(), wd))
+        ws = std::make_shared<schema::Workload>(std::move(*loaded));
+    }
+    return ws;
+  }
+};
+
 bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row) const {
   auto get = [&](const char* key, const char* dflt) {
     const std::string& v = value(point, key);
@@ -583,206 +632,198 @@ bool Study::evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row
     slot = std::move(entry);
   }
   if (!slot->valid) return false;  // not a valid layout for this model: no row
-  const schema::ModelSpec* model = slot->model;
-  const schema::HardwareSpec* hw = slot->hardware;
+  Point P{*this, point, cache, row, slot.get()};
   const Deployment& ps = slot->setup;
-  const PerfModel& pm = *slot->perf;
-  const double devices = static_cast<double>(ps.par.devices());
-  auto set = [&](col::Id c, double v) {
-    const int i = col_[static_cast<std::size_t>(c)];
-    if (i >= 0) row.num[static_cast<std::size_t>(i)] = std::isfinite(v) ? v : kNaN;
-  };
-  auto set_text = [&](col::Id c, const std::string& v) {
-    const int i = col_[static_cast<std::size_t>(c)];
-    if (i >= 0) row.text[static_cast<std::size_t>(i)] = v;
-  };
-  set_text(col::model, model->id);
-  set_text(col::hardware, hw->short_name);
-  set_text(col::weights, ps.scheme().name);
-  set_text(col::kv, std::string(core::name(ps.kv)));
-  set(col::tp, static_cast<double>(ps.par.tp));
-  set(col::pp, static_cast<double>(ps.par.pp));
-  set(col::devices, devices);
-  const double usd_per_hour = slot->rent_usd_per_device_hour * devices;  // NaN: no price
-  auto workload = [&]() -> std::shared_ptr<const schema::Workload> {
-    const std::string w = value(point, "workload");
-    if (w.empty()) {
-      auto fixed = std::make_shared<schema::Workload>();
-      fixed->id = "fixed";
-      fixed->prompt.kind = fixed->output.kind = schema::LengthKind::kFixed;
-      fixed->prompt.value = getn("prompt", static_cast<double>(kServeArgs.prompt));
-      fixed->output.value = getn("output", static_cast<double>(kServeArgs.output));
-      fixed->rate_per_s = 1;
-      if (auto r = core::parse_rate_per_s(get("rate", "1"))) fixed->rate_per_s = *r;
-      return fixed;
-    }
-    auto& ws = cache.workloads[w];
-    if (!ws) {
-      std::filesystem::path p(w);
-      if (p.is_relative()) p = std::filesystem::path(base_dir_) / p;
-      core::Diagnostics wd;
-      if (auto loaded = schema::load_workload(p.string(), wd))
-        ws = std::make_shared<schema::Workload>(std::move(*loaded));
-    }
-    return ws;
-  };
+  P.set_text(col::model, slot->model->id);
+  P.set_text(col::hardware, slot->hardware->short_name);
+  P.set_text(col::weights, ps.scheme().name);
+  P.set_text(col::kv, std::string(core::name(ps.kv)));
+  P.set(col::tp, static_cast<double>(ps.par.tp));
+  P.set(col::pp, static_cast<double>(ps.par.pp));
+  P.set(col::devices, static_cast<double>(ps.par.devices()));
+  if (spec_.evaluate == "estimate") return evaluate_estimate(P);
+  if (spec_.evaluate == "serve") return evaluate_serve(P);
+  if (spec_.evaluate == "plan") return evaluate_plan(P);
+  return evaluate_compare(P);
+}
 
-  if (spec_.evaluate == "estimate") {
-    const double batch = getn("batch", static_cast<double>(kEstimateArgs.batch)),
-                 prompt = getn("prompt", static_cast<double>(kEstimateArgs.prompt)),
-                 output = getn("output", static_cast<double>(kEstimateArgs.output));
-    // `count`: devices in total, as estimate --count (data-parallel replicas of tp x pp).
-    const double count = getn("count", devices);
-    if (!(batch >= 1 && prompt >= 1 && output >= 1)) return false;
-    if (!(count >= devices) || std::fmod(count, devices) != 0) return false;
-    const double replicas = count / devices;
-    const Performance p = pm.evaluate(batch, prompt, output, replicas);
-    set(col::devices, count);
-    set(col::batch, batch);
-    set(col::prompt, prompt);
-    set(col::output, output);
-    set(col::fits, p.fits ? 1 : 0);
-    set(col::weights_gib, p.memory_weights_bytes / kGiB);
-    set(col::kv_cache_gib, p.memory_kv_bytes / kGiB);
-    set(col::activation_gib, p.memory_activation_bytes / kGiB);
-    set(col::overhead_gib, p.memory_overhead_bytes / kGiB);
-    set(col::total_gib, p.memory_total_bytes / kGiB);
-    set(col::capacity_gib, static_cast<double>(hw->memory.capacity_bytes) / kGiB);
-    set(col::max_batch, p.max_batch);
-    set(col::ttft_s, p.ttft_s);
-    set(col::tpot_s, p.tpot_s);
-    set(col::e2e_s, p.e2e_s);
-    set(col::prefill_tokens_per_s, p.prefill_tokens_per_s);
-    set(col::decode_tokens_per_s, p.decode_tokens_per_s);
-    set(col::output_tokens_per_s, p.output_tokens_per_s);
-    set(col::output_tokens_per_s_per_device, p.output_tokens_per_s_per_device);
-    set(col::usd_per_hour, usd_per_hour * replicas);
-    set(col::usd_per_mtok_output, usd_per_hour * replicas / (p.output_tokens_per_s * 3600.0) * 1e6);
-    return true;
-  }
-  if (spec_.evaluate == "serve") {
-    auto w = workload();
-    if (!w) return false;
-    const MemoryInputs mi = ps.memory_inputs(1, 512, 512);
-    ServingConfig cfg;
-    cfg.max_batch =
-        static_cast<std::int64_t>(getn("max_batch", static_cast<double>(cfg.max_batch)));
-    cfg.max_batched_tokens = static_cast<std::int64_t>(
-        getn("max_batched_tokens", static_cast<double>(cfg.max_batched_tokens)));
-    cfg.max_context_tokens = model->arch.max_context;
-    cfg.max_steps = kServeArgs.max_steps;
-    cfg.kv_capacity_tokens = kv_token_capacity(mi, cfg.max_batched_tokens);
-    if (cfg.kv_capacity_tokens <= 0) return false;
-    std::optional<double> rate;
-    if (!value(point, "rate").empty()) rate = core::parse_rate_per_s(value(point, "rate"));
-    const double requests = getn("requests", static_cast<double>(w->requests));
-    schema::Workload wl = *w;
-    if (!value(point, "seed").empty()) wl.seed = static_cast<std::uint64_t>(getn("seed", 1));
-    Slo slo;
-    std::string why;
-    if (!value(point, "slo").empty()) slo = *parse_slo(value(point, "slo"), &why);
-    const auto reqs = generate_requests(wl, rate, static_cast<std::int64_t>(requests));
-    const ServingResult r = simulate(pm, cfg, reqs, slo);
-    set_text(col::workload, wl.id);
-    set(col::rate, rate ? *rate : wl.rate_per_s);
-    set(col::ttft_p50_s, r.ttft_s.p50);
-    set(col::ttft_p99_s, r.ttft_s.p99);
-    set(col::tpot_p50_s, r.tpot_s.p50);
-    set(col::tpot_p99_s, r.tpot_s.p99);
-    set(col::e2e_p99_s, r.e2e_s.p99);
-    set(col::requests_per_s, r.requests_per_s);
-    set(col::output_tokens_per_s, r.output_tokens_per_s);
-    set(col::goodput_requests_per_s, r.goodput_requests_per_s);
-    set(col::slo_met, r.slo_met ? 1 : 0);
-    set(col::kv_utilization, r.kv_utilization_mean);
-    set(col::usd_per_hour, usd_per_hour);
-    return true;
-  }
-  if (spec_.evaluate == "plan") {
-    auto w = workload();
-    if (!w) return false;
-    PlanRequest pr;
-    pr.model = model;
-    pr.hardware = {hw};
-    pr.weights = {ps.scheme()};
-    pr.kv = {ps.kv};
-    pr.max_devices =
-        static_cast<std::int64_t>(getn("max_devices", static_cast<double>(pr.max_devices)));
-    pr.workload = *w;
-    if (!value(point, "rate").empty())
-      pr.workload.rate_per_s = *core::parse_rate_per_s(value(point, "rate"));
-    std::string why;
-    pr.slo = *parse_slo(value(point, "slo"), &why);
-    pr.headroom = getn("headroom", pr.headroom);
-    pr.search_requests =
-        static_cast<std::int64_t>(getn("requests", static_cast<double>(pr.search_requests)));
-    pr.threads = 1;
-    const std::string obj = get("objective", "cost");
-    pr.objective = obj == "devices"   ? Objective::kDevices
-                   : obj == "latency" ? Objective::kLatency
-                                      : Objective::kCost;
-    if (std::isfinite(slot->rent_usd_per_device_hour))
-      pr.price_per_hour.emplace_back(hw->id, slot->rent_usd_per_device_hour);
-    const PlanResult res = plan(pr);
-    if (res.ranked.empty()) return false;
-    const PlanCandidate& best = res.ranked.front();
-    set_text(col::workload, pr.workload.id);
-    set(col::tp, static_cast<double>(best.tp));
-    set(col::pp, static_cast<double>(best.pp));
-    set(col::devices, static_cast<double>(best.devices));
-    set(col::max_batch, static_cast<double>(best.max_batch));
-    set(col::max_rate_per_replica, best.max_rate_per_replica);
-    set(col::replicas, static_cast<double>(best.replicas));
-    set(col::usd_per_hour, best.usd_per_hour ? *best.usd_per_hour : kNaN);
-    set(col::usd_per_mtok, best.usd_per_mtok ? *best.usd_per_mtok : kNaN);
-    set(col::ttft_p99_s, best.at_target.ttft_s.p99);
-    set(col::tpot_p99_s, best.at_target.tpot_s.p99);
-    return true;
-  }
-  // compare
-  const auto api = schema::find_api_model(*prices_, get("api", ""), get("as_of", ""));
-  const auto vol_tokens = core::parse_tokens_per_month(get("volume", ""));
+bool Study::evaluate_estimate(Point& P) const {
+  const schema::HardwareSpec* hw = P.slot->hardware;
+  const Deployment& ps = P.slot->setup;
+  const PerfModel& pm = *P.slot->perf;
+  const double devices = static_cast<double>(ps.par.devices());
+  const double usd_per_hour = P.slot->rent_usd_per_device_hour * devices;  // NaN: no price
+  const double batch = P.getn("batch", static_cast<double>(kEstimateArgs.batch)),
+               prompt = P.getn("prompt", static_cast<double>(kEstimateArgs.prompt)),
+               output = P.getn("output", static_cast<double>(kEstimateArgs.output));
+  // `count`: devices in total, as estimate --count (data-parallel replicas of tp x pp).
+  const double count = P.getn("count", devices);
+  if (!(batch >= 1 && prompt >= 1 && output >= 1)) return false;
+  if (!(count >= devices) || std::fmod(count, devices) != 0) return false;
+  const double replicas = count / devices;
+  const Performance p = pm.evaluate(batch, prompt, output, replicas);
+  P.set(col::devices, count);
+  P.set(col::batch, batch);
+  P.set(col::prompt, prompt);
+  P.set(col::output, output);
+  P.set(col::fits, p.fits ? 1 : 0);
+  P.set(col::weights_gib, p.memory_weights_bytes / kGiB);
+  P.set(col::kv_cache_gib, p.memory_kv_bytes / kGiB);
+  P.set(col::activation_gib, p.memory_activation_bytes / kGiB);
+  P.set(col::overhead_gib, p.memory_overhead_bytes / kGiB);
+  P.set(col::total_gib, p.memory_total_bytes / kGiB);
+  P.set(col::capacity_gib, static_cast<double>(hw->memory.capacity_bytes) / kGiB);
+  P.set(col::max_batch, p.max_batch);
+  P.set(col::ttft_s, p.ttft_s);
+  P.set(col::tpot_s, p.tpot_s);
+  P.set(col::e2e_s, p.e2e_s);
+  P.set(col::prefill_tokens_per_s, p.prefill_tokens_per_s);
+  P.set(col::decode_tokens_per_s, p.decode_tokens_per_s);
+  P.set(col::output_tokens_per_s, p.output_tokens_per_s);
+  P.set(col::output_tokens_per_s_per_device, p.output_tokens_per_s_per_device);
+  P.set(col::usd_per_hour, usd_per_hour * replicas);
+  P.set(col::usd_per_mtok_output, usd_per_hour * replicas / (p.output_tokens_per_s * 3600.0) * 1e6);
+  return true;
+}
+
+bool Study::evaluate_serve(Point& P) const {
+  const std::uint64_t point = P.point;
+  const schema::ModelSpec* model = P.slot->model;
+  const Deployment& ps = P.slot->setup;
+  const PerfModel& pm = *P.slot->perf;
+  const double devices = static_cast<double>(ps.par.devices());
+  const double usd_per_hour = P.slot->rent_usd_per_device_hour * devices;  // NaN: no price
+  auto w = P.workload();
+  if (!w) return false;
+  const MemoryInputs mi = ps.memory_inputs(1, 512, 512);
+  ServingConfig cfg;
+  cfg.max_batch =
+      static_cast<std::int64_t>(P.getn("max_batch", static_cast<double>(cfg.max_batch)));
+  cfg.max_batched_tokens = static_cast<std::int64_t>(
+      P.getn("max_batched_tokens", static_cast<double>(cfg.max_batched_tokens)));
+  cfg.max_context_tokens = model->arch.max_context;
+  cfg.max_steps = kServeArgs.max_steps;
+  cfg.kv_capacity_tokens = kv_token_capacity(mi, cfg.max_batched_tokens);
+  if (cfg.kv_capacity_tokens <= 0) return false;
+  std::optional<double> rate;
+  if (!value(point, "rate").empty()) rate = core::parse_rate_per_s(value(point, "rate"));
+  const double requests = P.getn("requests", static_cast<double>(w->requests));
+  schema::Workload wl = *w;
+  if (!value(point, "seed").empty()) wl.seed = static_cast<std::uint64_t>(P.getn("seed", 1));
+  Slo slo;
+  std::string why;
+  if (!value(point, "slo").empty()) slo = *parse_slo(value(point, "slo"), &why);
+  const auto reqs = generate_requests(wl, rate, static_cast<std::int64_t>(requests));
+  const ServingResult r = simulate(pm, cfg, reqs, slo);
+  P.set_text(col::workload, wl.id);
+  P.set(col::rate, rate ? *rate : wl.rate_per_s);
+  P.set(col::ttft_p50_s, r.ttft_s.p50);
+  P.set(col::ttft_p99_s, r.ttft_s.p99);
+  P.set(col::tpot_p50_s, r.tpot_s.p50);
+  P.set(col::tpot_p99_s, r.tpot_s.p99);
+  P.set(col::e2e_p99_s, r.e2e_s.p99);
+  P.set(col::requests_per_s, r.requests_per_s);
+  P.set(col::output_tokens_per_s, r.output_tokens_per_s);
+  P.set(col::goodput_requests_per_s, r.goodput_requests_per_s);
+  P.set(col::slo_met, r.slo_met ? 1 : 0);
+  P.set(col::kv_utilization, r.kv_utilization_mean);
+  P.set(col::usd_per_hour, usd_per_hour);
+  return true;
+}
+
+bool Study::evaluate_plan(Point& P) const {
+  const std::uint64_t point = P.point;
+  const schema::ModelSpec* model = P.slot->model;
+  const schema::HardwareSpec* hw = P.slot->hardware;
+  const Deployment& ps = P.slot->setup;
+  auto w = P.workload();
+  if (!w) return false;
+  PlanRequest pr;
+  pr.model = model;
+  pr.hardware = {hw};
+  pr.weights = {ps.scheme()};
+  pr.kv = {ps.kv};
+  pr.max_devices =
+      static_cast<std::int64_t>(P.getn("max_devices", static_cast<double>(pr.max_devices)));
+  pr.workload = *w;
+  if (!value(point, "rate").empty())
+    pr.workload.rate_per_s = *core::parse_rate_per_s(value(point, "rate"));
+  std::string why;
+  pr.slo = *parse_slo(value(point, "slo"), &why);
+  pr.headroom = P.getn("headroom", pr.headroom);
+  pr.search_requests =
+      static_cast<std::int64_t>(P.getn("requests", static_cast<double>(pr.search_requests)));
+  pr.threads = 1;
+  const std::string obj = P.get("objective", "cost");
+  pr.objective = obj == "devices"   ? Objective::kDevices
+                 : obj == "latency" ? Objective::kLatency
+                                    : Objective::kCost;
+  if (std::isfinite(P.slot->rent_usd_per_device_hour))
+    pr.price_per_hour.emplace_back(hw->id, P.slot->rent_usd_per_device_hour);
+  const PlanResult res = plan(pr);
+  if (res.ranked.empty()) return false;
+  const PlanCandidate& best = res.ranked.front();
+  P.set_text(col::workload, pr.workload.id);
+  P.set(col::tp, static_cast<double>(best.tp));
+  P.set(col::pp, static_cast<double>(best.pp));
+  P.set(col::devices, static_cast<double>(best.devices));
+  P.set(col::max_batch, static_cast<double>(best.max_batch));
+  P.set(col::max_rate_per_replica, best.max_rate_per_replica);
+  P.set(col::replicas, static_cast<double>(best.replicas));
+  P.set(col::usd_per_hour, best.usd_per_hour ? *best.usd_per_hour : kNaN);
+  P.set(col::usd_per_mtok, best.usd_per_mtok ? *best.usd_per_mtok : kNaN);
+  P.set(col::ttft_p99_s, best.at_target.ttft_s.p99);
+  P.set(col::tpot_p99_s, best.at_target.tpot_s.p99);
+  return true;
+}
+
+bool Study::evaluate_compare(Point& P) const {
+  const schema::HardwareSpec* hw = P.slot->hardware;
+  const Deployment& ps = P.slot->setup;
+  const PerfModel& pm = *P.slot->perf;
+  const auto api = schema::find_api_model(*prices_, P.get("api", ""), P.get("as_of", ""));
+  const auto vol_tokens = core::parse_tokens_per_month(P.get("volume", ""));
   if (!api || !vol_tokens) return false;
   CostInputs in;
   in.perf = &pm;
   in.devices = ps.par.devices();
-  in.prompt_tokens = getn("prompt", in.prompt_tokens);
-  in.output_tokens = getn("output", in.output_tokens);
-  in.utilization = getn("utilization", in.utilization);
+  in.prompt_tokens = P.getn("prompt", in.prompt_tokens);
+  in.output_tokens = P.getn("output", in.output_tokens);
+  in.utilization = P.getn("utilization", in.utilization);
   const auto probe = pm.evaluate(1, in.prompt_tokens, in.output_tokens);
   if (!probe.fits) return false;
   in.batch = std::min(256.0, probe.max_batch);
-  const std::string term_s = get("rent", "on-demand");
+  const std::string term_s = P.get("rent", "on-demand");
   const schema::RentalTerm term =
       schema::parse_rental_term(term_s).value_or(schema::RentalTerm::kOnDemand);
   // The price rule of cost and compare (estimator/price_choice.h).
   PriceOverrides user;
   user.study_keys = true;
-  if (const double v = getn("usd_per_hour", kNaN); std::isfinite(v)) user.usd_per_hour = v;
-  if (const double v = getn("purchase_usd", kNaN); std::isfinite(v)) user.purchase_usd = v;
-  const PriceChoice prices = choose_prices(*hw, *prices_, user, term, get("as_of", ""));
+  if (const double v = P.getn("usd_per_hour", kNaN); std::isfinite(v)) user.usd_per_hour = v;
+  if (const double v = P.getn("purchase_usd", kNaN); std::isfinite(v)) user.purchase_usd = v;
+  const PriceChoice prices = choose_prices(*hw, *prices_, user, term, P.get("as_of", ""));
   in.rent_usd_per_device_hour = prices.rent;
   in.own = prices.own;
   const CostBreakdown c = compute_cost(in);
   Volume v;
   v.tokens_per_month = *vol_tokens;
-  v.input_share = core::parse_mix(get("mix", "3:1")).value_or(0.75);
-  v.cached_share = getn("cached", 0);
+  v.input_share = core::parse_mix(P.get("mix", "3:1")).value_or(0.75);
+  v.cached_share = P.getn("cached", 0);
   const ApiPrice ap{api->snapshot->provider + "/" + api->model->id, api->model->input_usd_per_mtok,
                     api->model->output_usd_per_mtok, api->model->cached_input_usd_per_mtok};
   const Comparison cmp = compare_with_api(in, c, ap, v);
-  set_text(col::api, ap.name);
-  set(col::volume_tokens_per_month, v.tokens_per_month);
-  set(col::api_monthly_usd, cmp.api_monthly_usd);
-  set(col::rent_monthly_usd, cmp.rent_monthly_usd.value_or(kNaN));
-  set(col::own_monthly_usd, cmp.own_monthly_usd.value_or(kNaN));
-  set(col::replicas, static_cast<double>(cmp.replicas));
-  set(col::breakeven_rent_tokens_per_month, cmp.breakeven_tokens_per_month_rent.value_or(kNaN));
-  set(col::breakeven_own_tokens_per_month, cmp.breakeven_tokens_per_month_own.value_or(kNaN));
-  set(col::buy_vs_rent_months, cmp.buy_vs_rent_months.value_or(kNaN));
-  set(col::min_utilization_rent, cmp.min_utilization_rent.value_or(kNaN));
-  set(col::ttft_s, c.ttft_s);
-  set(col::output_tokens_per_s_per_request, c.output_tokens_per_s_per_request);
+  P.set_text(col::api, ap.name);
+  P.set(col::volume_tokens_per_month, v.tokens_per_month);
+  P.set(col::api_monthly_usd, cmp.api_monthly_usd);
+  P.set(col::rent_monthly_usd, cmp.rent_monthly_usd.value_or(kNaN));
+  P.set(col::own_monthly_usd, cmp.own_monthly_usd.value_or(kNaN));
+  P.set(col::replicas, static_cast<double>(cmp.replicas));
+  P.set(col::breakeven_rent_tokens_per_month, cmp.breakeven_tokens_per_month_rent.value_or(kNaN));
+  P.set(col::breakeven_own_tokens_per_month, cmp.breakeven_tokens_per_month_own.value_or(kNaN));
+  P.set(col::buy_vs_rent_months, cmp.buy_vs_rent_months.value_or(kNaN));
+  P.set(col::min_utilization_rent, cmp.min_utilization_rent.value_or(kNaN));
+  P.set(col::ttft_s, c.ttft_s);
+  P.set(col::output_tokens_per_s_per_request, c.output_tokens_per_s_per_request);
   return true;
 }
 

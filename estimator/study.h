@@ -91,6 +91,12 @@ class Study {
   };
   const std::string& value(std::uint64_t point, const std::string& key) const;
   bool evaluate_point(std::uint64_t point, StudyCache& cache, StudyRow& row) const;
+  // One evaluator each, on a point whose deployment is prepared (study.cc).
+  struct Point;
+  bool evaluate_estimate(Point& p) const;
+  bool evaluate_serve(Point& p) const;
+  bool evaluate_plan(Point& p) const;
+  bool evaluate_compare(Point& p) const;
 
   schema::StudySpec spec_;
   const schema::Catalog* catalog_ = nullptr;
