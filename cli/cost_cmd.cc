@@ -230,6 +230,196 @@ int run_cost(const GlobalOptions& g, const CostOptions& o) {
   return emit(o.out, text, d) ? 0 : fail(d);
 }
 
+namespace {
+
+struct Option {
+  std::string hardware;
+  Prepared p;
+  Pricing pr;
+  estimator::CostBreakdown c;
+  std::optional<std::int64_t> replicas;  // from the SLO search
+  std::optional<double> replicas_per_token;
+  std::string slo_note;
+  bool slo_unmet = false;  // no replica count meets the SLO: nothing to cost
+};
+// Sizes an option with the planner: the highest rate one replica of its layout serves within
+// the SLO, for requests of the mean shape arriving as Poisson at the volume's rate.
+void size_for_slo(Option& opt, const estimator::Slo& slo, const estimator::Volume& vol) {
+  // Size with the planner: the highest rate one replica serves within the SLO, for
+  // requests of the mean shape arriving as Poisson at the volume's rate.
+  estimator::PlanRequest pr;
+  pr.model = &opt.p.dep->model;
+  pr.hardware = {&opt.p.dep->hardware};
+  pr.weights = {opt.p.dep->spec.scheme()};
+  pr.kv = {opt.p.dep->spec.kv};
+  pr.max_batches = {256};
+  pr.max_devices = opt.p.in.devices;
+  pr.layout = opt.p.dep->spec.par;
+  pr.slo = slo;
+  pr.headroom = 0;
+  pr.workload.id = "volume";
+  pr.workload.prompt.kind = pr.workload.output.kind = schema::LengthKind::kFixed;
+  pr.workload.prompt.value = std::round(opt.p.in.prompt_tokens);
+  pr.workload.output.value = std::round(opt.p.in.output_tokens);
+  pr.workload.rate_per_s =
+      vol.tokens_per_month / (730.0 * 3600.0) / (opt.p.in.prompt_tokens + opt.p.in.output_tokens);
+  const auto res = estimator::plan(pr);
+  const estimator::PlanCandidate* found = nullptr;
+  for (const auto& c : res.ranked)
+    if (c.tp == opt.p.dep->spec.par.tp && c.pp == opt.p.dep->spec.par.pp) found = &c;
+  if (found) {
+    opt.replicas = found->replicas;
+    opt.replicas_per_token = 1.0 / (found->max_rate_per_replica * 730.0 * 3600.0 *
+                                    (opt.p.in.prompt_tokens + opt.p.in.output_tokens));
+    opt.slo_note = fmt::format(
+        "SLO {}: one replica serves {:.3g} requests/s; the volume is "
+        "{:.3g} requests/s -> {} replicas",
+        estimator::format_slo(slo), found->max_rate_per_replica, pr.workload.rate_per_s,
+        found->replicas);
+  } else {
+    std::string why = "no layout found";
+    for (const auto& c : res.rejected)
+      if (c.tp == opt.p.dep->spec.par.tp && c.pp == opt.p.dep->spec.par.pp) why = c.reason;
+    opt.slo_note = "SLO " + estimator::format_slo(slo) + " cannot be met: " + why + "; not costed";
+    opt.slo_unmet = true;
+  }
+}
+
+// The APIs to compare with: as named (--apis), else those serving this open model.
+std::vector<schema::ApiChoice> resolve_apis(const schema::PriceCatalog& prices,
+                                            const schema::ModelSpec& open_model,
+                                            const CostOptions& o, core::Diagnostics& d) {
+  std::vector<schema::ApiChoice> apis;
+  const auto* pc = &prices;
+  const auto* model = &open_model;
+  if (!o.apis.empty()) {
+    for (const auto& name : split(o.apis)) {
+      if (auto a = schema::find_api_model(*pc, name, o.as_of))
+        apis.push_back(*a);
+      else
+        d.error(kCmdLine, "--apis",
+                fmt::format("no API model '{}' in the price snapshots{}{}", name,
+                            o.as_of.empty() ? "" : " as of " + o.as_of,
+                            core::did_you_mean(name, schema::api_model_names(*pc, o.as_of))));
+    }
+  } else {
+    for (const auto* snap : schema::api_snapshots(*pc, o.as_of))
+      for (const auto& m : snap->models)
+        if (m.open_model == model->id) apis.push_back({snap, &m});
+    if (apis.empty())
+      d.error(kCmdLine, "--apis",
+              fmt::format("no API in the catalog serves {}; name some with --apis (e.g. "
+                          "openai/gpt-4o-mini)",
+                          model->id));
+  }
+  return apis;
+}
+
+// One option of the comparison: its deployment, SLO sizing and prices, then its costs
+// against each API and the sensitivity of the first, as text and JSON.
+void write_option(const Option& opt, const std::vector<schema::ApiChoice>& apis,
+                  const estimator::Volume& vol, bool slo, std::size_t name_w, std::string& text,
+                  schema::JsonWriter& j) {
+  const auto& dep = *opt.p.dep;
+  text += fmt::format(
+      "{} x {} [tp={} pp={}] {}: batch {:.0f}, TTFT {:.0f} ms (idle), {:.0f} output "
+      "tokens/s per request\n  {}\n",
+      opt.p.in.devices, dep.hardware.short_name, dep.spec.par.tp, dep.spec.par.pp,
+      dep.spec.scheme().name, opt.p.in.batch, opt.c.ttft_s * 1e3,
+      opt.c.output_tokens_per_s_per_request, report::precision_text(dep.view()));
+  if (!opt.slo_note.empty()) text += "  " + opt.slo_note + "\n";
+  if (opt.pr.rent) text += "  rent price: " + opt.pr.rent->basis + "\n";
+  if (opt.pr.own) text += "  purchase:   " + opt.pr.own->purchase_usd_per_device.basis + "\n";
+  for (const auto& m : opt.pr.missing) text += "  note: " + m + "\n";
+  j.begin_object();
+  j.key("hardware")
+      .value(dep.hardware.id)
+      .key("tp")
+      .value(dep.spec.par.tp)
+      .key("pp")
+      .value(dep.spec.par.pp);
+  report::precision_json(j, dep.view());
+  j.key("batch").value(opt.p.in.batch);
+  j.key("ttft_s").value(opt.c.ttft_s);
+  j.key("output_tokens_per_s_per_request").value(opt.c.output_tokens_per_s_per_request);
+  if (slo) j.key("slo_met").value(!opt.slo_unmet);
+  if (opt.slo_unmet) {
+    j.key("versus").begin_array().end_array();
+    j.end_object();
+    text += "\n";
+    return;
+  }
+  j.key("versus").begin_array();
+  text += fmt::format("  {:<{}} {:>9} {:>12} {:>12} {:>16} {:>16} {:>11} {:>11} {:>10}\n", "versus",
+                      name_w, "replicas", "rent/month", "own/month", "break-even rent",
+                      "break-even own", "min util r", "min util o", "buy pays");
+  for (const auto& a : apis) {
+    estimator::ApiPrice ap{a.snapshot->provider + "/" + a.model->id, a.model->input_usd_per_mtok,
+                           a.model->output_usd_per_mtok, a.model->cached_input_usd_per_mtok};
+    const auto cmp = estimator::compare_with_api(opt.p.in, opt.c, ap, vol, opt.replicas);
+    auto vol_text = [&](const std::optional<double>& v, bool known) {
+      return !known ? std::string("-") : v ? tokens(*v) + "/mo" : std::string("never");
+    };
+    auto util_text = [&](const std::optional<double>& v, bool known) {
+      return !known ? std::string("-")
+             : v    ? fmt::format("{:.0f}%", 100 * *v)
+                    : std::string("never");
+    };
+    text += fmt::format(
+        "  {:<{}} {:>9} {:>12} {:>12} {:>16} {:>16} {:>11} {:>11} {:>10}\n", ap.name, name_w,
+        cmp.replicas, usd(cmp.rent_monthly_usd, 0), usd(cmp.own_monthly_usd, 0),
+        vol_text(cmp.breakeven_tokens_per_month_rent, opt.c.rent_usd_per_hour.has_value()),
+        vol_text(cmp.breakeven_tokens_per_month_own, opt.c.own_usd_per_hour.has_value()),
+        util_text(cmp.min_utilization_rent, opt.c.rent_usd_per_hour.has_value()),
+        util_text(cmp.min_utilization_own, opt.c.own_usd_per_hour.has_value()),
+        cmp.buy_vs_rent_months ? fmt::format("{:.1f} mo", *cmp.buy_vs_rent_months) : "-");
+    j.begin_object();
+    j.key("api").value(ap.name).key("replicas").value(cmp.replicas);
+    auto opt_val = [&](const char* k, const std::optional<double>& v) {
+      if (v)
+        j.key(k).value(*v);
+      else
+        j.key(k).null();
+    };
+    opt_val("rent_monthly_usd", cmp.rent_monthly_usd);
+    opt_val("own_monthly_usd", cmp.own_monthly_usd);
+    j.key("api_monthly_usd").value(cmp.api_monthly_usd);
+    opt_val("breakeven_tokens_per_month_rent", cmp.breakeven_tokens_per_month_rent);
+    opt_val("breakeven_tokens_per_month_own", cmp.breakeven_tokens_per_month_own);
+    opt_val("min_utilization_rent", cmp.min_utilization_rent);
+    opt_val("min_utilization_own", cmp.min_utilization_own);
+    opt_val("buy_vs_rent_months", cmp.buy_vs_rent_months);
+    j.key("sensitivity").begin_array();
+    for (const auto& row : estimator::sensitivity(opt.p.in, ap, vol, opt.replicas_per_token)) {
+      j.begin_object();
+      j.key("what").value(row.what);
+      opt_val("self_monthly_usd", row.self_monthly_usd);
+      j.key("api_monthly_usd").value(row.api_monthly_usd);
+      j.end_object();
+    }
+    j.end_array();
+    j.end_object();
+  }
+  j.end_array();
+  j.end_object();
+  // The sensitivity of the first API comparison, for the memo.
+  if (!apis.empty() && (opt.c.rent_usd_per_hour || opt.c.own_usd_per_hour)) {
+    const auto& a = apis.front();
+    estimator::ApiPrice ap{a.snapshot->provider + "/" + a.model->id, a.model->input_usd_per_mtok,
+                           a.model->output_usd_per_mtok, a.model->cached_input_usd_per_mtok};
+    text += fmt::format("  sensitivity versus {} ({}):\n", ap.name,
+                        opt.c.rent_usd_per_hour ? "rented" : "owned");
+    for (const auto& row : estimator::sensitivity(opt.p.in, ap, vol, opt.replicas_per_token))
+      text += fmt::format("    {:<34} self-hosted {:>12}   API {:>12}   {}\n", row.what,
+                          usd(row.self_monthly_usd, 0), usd(row.api_monthly_usd, 0),
+                          row.self_monthly_usd && *row.self_monthly_usd < row.api_monthly_usd
+                              ? "self-hosting cheaper"
+                              : "API cheaper");
+  }
+  text += "\n";
+}
+}  // namespace
+
 int run_compare(const GlobalOptions& g, const CostOptions& o) {
   core::Diagnostics d;
   check_format(o.format, {"table", "json"}, d);
@@ -265,40 +455,9 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
   if (!pc || !cat) return fail(d);
   auto model = schema::resolve_model(*cat, o.dep.model, kCmdLine, "--model", d);
   if (!model) return fail(d);
-  // APIs: as named, else those serving this open model.
-  std::vector<schema::ApiChoice> apis;
-  if (!o.apis.empty()) {
-    for (const auto& name : split(o.apis)) {
-      if (auto a = schema::find_api_model(*pc, name, o.as_of))
-        apis.push_back(*a);
-      else
-        d.error(kCmdLine, "--apis",
-                fmt::format("no API model '{}' in the price snapshots{}{}", name,
-                            o.as_of.empty() ? "" : " as of " + o.as_of,
-                            core::did_you_mean(name, schema::api_model_names(*pc, o.as_of))));
-    }
-  } else {
-    for (const auto* snap : schema::api_snapshots(*pc, o.as_of))
-      for (const auto& m : snap->models)
-        if (m.open_model == model->id) apis.push_back({snap, &m});
-    if (apis.empty())
-      d.error(kCmdLine, "--apis",
-              fmt::format("no API in the catalog serves {}; name some with --apis (e.g. "
-                          "openai/gpt-4o-mini)",
-                          model->id));
-  }
+  const auto apis = resolve_apis(*pc, *model, o, d);
   if (d.has_errors()) return fail(d);
 
-  struct Option {
-    std::string hardware;
-    Prepared p;
-    Pricing pr;
-    estimator::CostBreakdown c;
-    std::optional<std::int64_t> replicas;  // from the SLO search
-    std::optional<double> replicas_per_token;
-    std::string slo_note;
-    bool slo_unmet = false;  // no replica count meets the SLO: nothing to cost
-  };
   // Options live behind pointers: each holds a PerfModel that points at its own Deployment,
   // so an Option must never move.
   std::vector<std::unique_ptr<Option>> options;
@@ -312,47 +471,7 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
     opt.p.in.own = opt.pr.own;
     opt.p.in.perf = &*opt.p.pm;
     opt.c = estimator::compute_cost(opt.p.in);
-    if (slo) {
-      // Size with the planner: the highest rate one replica serves within the SLO, for
-      // requests of the mean shape arriving as Poisson at the volume's rate.
-      estimator::PlanRequest pr;
-      pr.model = &opt.p.dep->model;
-      pr.hardware = {&opt.p.dep->hardware};
-      pr.weights = {opt.p.dep->spec.scheme()};
-      pr.kv = {opt.p.dep->spec.kv};
-      pr.max_batches = {256};
-      pr.max_devices = opt.p.in.devices;
-      pr.layout = opt.p.dep->spec.par;
-      pr.slo = *slo;
-      pr.headroom = 0;
-      pr.workload.id = "volume";
-      pr.workload.prompt.kind = pr.workload.output.kind = schema::LengthKind::kFixed;
-      pr.workload.prompt.value = std::round(opt.p.in.prompt_tokens);
-      pr.workload.output.value = std::round(opt.p.in.output_tokens);
-      pr.workload.rate_per_s = vol.tokens_per_month / (730.0 * 3600.0) /
-                               (opt.p.in.prompt_tokens + opt.p.in.output_tokens);
-      const auto res = estimator::plan(pr);
-      const estimator::PlanCandidate* found = nullptr;
-      for (const auto& c : res.ranked)
-        if (c.tp == opt.p.dep->spec.par.tp && c.pp == opt.p.dep->spec.par.pp) found = &c;
-      if (found) {
-        opt.replicas = found->replicas;
-        opt.replicas_per_token = 1.0 / (found->max_rate_per_replica * 730.0 * 3600.0 *
-                                        (opt.p.in.prompt_tokens + opt.p.in.output_tokens));
-        opt.slo_note = fmt::format(
-            "SLO {}: one replica serves {:.3g} requests/s; the volume is "
-            "{:.3g} requests/s -> {} replicas",
-            estimator::format_slo(*slo), found->max_rate_per_replica, pr.workload.rate_per_s,
-            found->replicas);
-      } else {
-        std::string why = "no layout found";
-        for (const auto& c : res.rejected)
-          if (c.tp == opt.p.dep->spec.par.tp && c.pp == opt.p.dep->spec.par.pp) why = c.reason;
-        opt.slo_note =
-            "SLO " + estimator::format_slo(*slo) + " cannot be met: " + why + "; not costed";
-        opt.slo_unmet = true;
-      }
-    }
+    if (slo) size_for_slo(opt, *slo, vol);
     options.push_back(std::move(owned));
   }
 
@@ -396,106 +515,8 @@ int run_compare(const GlobalOptions& g, const CostOptions& o) {
   j.end_array();
   text += "\n";
   j.key("options").begin_array();
-  for (const auto& owned : options) {
-    const Option& opt = *owned;
-    const auto& dep = *opt.p.dep;
-    text += fmt::format(
-        "{} x {} [tp={} pp={}] {}: batch {:.0f}, TTFT {:.0f} ms (idle), {:.0f} output "
-        "tokens/s per request\n  {}\n",
-        opt.p.in.devices, dep.hardware.short_name, dep.spec.par.tp, dep.spec.par.pp,
-        dep.spec.scheme().name, opt.p.in.batch, opt.c.ttft_s * 1e3,
-        opt.c.output_tokens_per_s_per_request, report::precision_text(dep.view()));
-    if (!opt.slo_note.empty()) text += "  " + opt.slo_note + "\n";
-    if (opt.pr.rent) text += "  rent price: " + opt.pr.rent->basis + "\n";
-    if (opt.pr.own) text += "  purchase:   " + opt.pr.own->purchase_usd_per_device.basis + "\n";
-    for (const auto& m : opt.pr.missing) text += "  note: " + m + "\n";
-    j.begin_object();
-    j.key("hardware")
-        .value(dep.hardware.id)
-        .key("tp")
-        .value(dep.spec.par.tp)
-        .key("pp")
-        .value(dep.spec.par.pp);
-    report::precision_json(j, dep.view());
-    j.key("batch").value(opt.p.in.batch);
-    j.key("ttft_s").value(opt.c.ttft_s);
-    j.key("output_tokens_per_s_per_request").value(opt.c.output_tokens_per_s_per_request);
-    if (slo) j.key("slo_met").value(!opt.slo_unmet);
-    if (opt.slo_unmet) {
-      j.key("versus").begin_array().end_array();
-      j.end_object();
-      text += "\n";
-      continue;
-    }
-    j.key("versus").begin_array();
-    text += fmt::format("  {:<{}} {:>9} {:>12} {:>12} {:>16} {:>16} {:>11} {:>11} {:>10}\n",
-                        "versus", name_w, "replicas", "rent/month", "own/month", "break-even rent",
-                        "break-even own", "min util r", "min util o", "buy pays");
-    for (const auto& a : apis) {
-      estimator::ApiPrice ap{a.snapshot->provider + "/" + a.model->id, a.model->input_usd_per_mtok,
-                             a.model->output_usd_per_mtok, a.model->cached_input_usd_per_mtok};
-      const auto cmp = estimator::compare_with_api(opt.p.in, opt.c, ap, vol, opt.replicas);
-      auto vol_text = [&](const std::optional<double>& v, bool known) {
-        return !known ? std::string("-") : v ? tokens(*v) + "/mo" : std::string("never");
-      };
-      auto util_text = [&](const std::optional<double>& v, bool known) {
-        return !known ? std::string("-")
-               : v    ? fmt::format("{:.0f}%", 100 * *v)
-                      : std::string("never");
-      };
-      text += fmt::format(
-          "  {:<{}} {:>9} {:>12} {:>12} {:>16} {:>16} {:>11} {:>11} {:>10}\n", ap.name, name_w,
-          cmp.replicas, usd(cmp.rent_monthly_usd, 0), usd(cmp.own_monthly_usd, 0),
-          vol_text(cmp.breakeven_tokens_per_month_rent, opt.c.rent_usd_per_hour.has_value()),
-          vol_text(cmp.breakeven_tokens_per_month_own, opt.c.own_usd_per_hour.has_value()),
-          util_text(cmp.min_utilization_rent, opt.c.rent_usd_per_hour.has_value()),
-          util_text(cmp.min_utilization_own, opt.c.own_usd_per_hour.has_value()),
-          cmp.buy_vs_rent_months ? fmt::format("{:.1f} mo", *cmp.buy_vs_rent_months) : "-");
-      j.begin_object();
-      j.key("api").value(ap.name).key("replicas").value(cmp.replicas);
-      auto opt_val = [&](const char* k, const std::optional<double>& v) {
-        if (v)
-          j.key(k).value(*v);
-        else
-          j.key(k).null();
-      };
-      opt_val("rent_monthly_usd", cmp.rent_monthly_usd);
-      opt_val("own_monthly_usd", cmp.own_monthly_usd);
-      j.key("api_monthly_usd").value(cmp.api_monthly_usd);
-      opt_val("breakeven_tokens_per_month_rent", cmp.breakeven_tokens_per_month_rent);
-      opt_val("breakeven_tokens_per_month_own", cmp.breakeven_tokens_per_month_own);
-      opt_val("min_utilization_rent", cmp.min_utilization_rent);
-      opt_val("min_utilization_own", cmp.min_utilization_own);
-      opt_val("buy_vs_rent_months", cmp.buy_vs_rent_months);
-      j.key("sensitivity").begin_array();
-      for (const auto& row : estimator::sensitivity(opt.p.in, ap, vol, opt.replicas_per_token)) {
-        j.begin_object();
-        j.key("what").value(row.what);
-        opt_val("self_monthly_usd", row.self_monthly_usd);
-        j.key("api_monthly_usd").value(row.api_monthly_usd);
-        j.end_object();
-      }
-      j.end_array();
-      j.end_object();
-    }
-    j.end_array();
-    j.end_object();
-    // The sensitivity of the first API comparison, for the memo.
-    if (!apis.empty() && (opt.c.rent_usd_per_hour || opt.c.own_usd_per_hour)) {
-      const auto& a = apis.front();
-      estimator::ApiPrice ap{a.snapshot->provider + "/" + a.model->id, a.model->input_usd_per_mtok,
-                             a.model->output_usd_per_mtok, a.model->cached_input_usd_per_mtok};
-      text += fmt::format("  sensitivity versus {} ({}):\n", ap.name,
-                          opt.c.rent_usd_per_hour ? "rented" : "owned");
-      for (const auto& row : estimator::sensitivity(opt.p.in, ap, vol, opt.replicas_per_token))
-        text += fmt::format("    {:<34} self-hosted {:>12}   API {:>12}   {}\n", row.what,
-                            usd(row.self_monthly_usd, 0), usd(row.api_monthly_usd, 0),
-                            row.self_monthly_usd && *row.self_monthly_usd < row.api_monthly_usd
-                                ? "self-hosting cheaper"
-                                : "API cheaper");
-    }
-    text += "\n";
-  }
+  for (const auto& owned : options)
+    write_option(*owned, apis, vol, slo.has_value(), name_w, text, j);
   j.end_array();
   j.end_object();
   if (o.format == "json") text = j.str();
