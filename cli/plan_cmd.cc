@@ -42,6 +42,41 @@ std::vector<core::WeightScheme> parse_schemes(const std::string& list, const cha
   return out;
 }
 
+// Prices: the cheapest published rental per device of the chosen term (price catalog),
+// else the hardware YAML's, overridden by --prices (basis: user).
+void add_prices(const GlobalOptions& g, const PlanOptions& o, const schema::Catalog& cat,
+                const std::vector<const schema::HardwareSpec*>& hws, estimator::PlanRequest& req,
+                core::Diagnostics& d) {
+  const auto* c = &cat;
+  const auto parsed_term = schema::parse_rental_term(o.rent);
+  if (!parsed_term)
+    d.error(kCmdLine, "--rent",
+            fmt::format("'{}' is not one of: {}", o.rent, schema::kRentalTermNames));
+  const schema::RentalTerm term = parsed_term.value_or(schema::RentalTerm::kOnDemand);
+  auto prices = schema::load_price_catalog(g.profiles, d);
+  for (const auto* h : hws) {
+    if (prices)
+      if (auto rp = schema::cheapest_rental(*prices, h->short_name, term)) {
+        req.price_per_hour.emplace_back(h->id, rp->usd_per_hour);
+        continue;
+      }
+    if (h->price && h->price->cloud_usd_per_hour)
+      req.price_per_hour.emplace_back(h->id, *h->price->cloud_usd_per_hour);
+  }
+  for (const auto& item : split_list(o.prices)) {
+    const auto eq = item.find('=');
+    const double v = eq == std::string::npos ? -1 : std::atof(item.c_str() + eq + 1);
+    const schema::HardwareSpec* h =
+        eq == std::string::npos ? nullptr : schema::find_hardware(*c, item.substr(0, eq));
+    if (!h || !(v > 0) || v > 1e4)
+      d.error(kCmdLine, "--prices",
+              fmt::format("'{}' is not NAME=USD_PER_HOUR with a catalog device (e.g. "
+                          "h100-sxm=2.99)",
+                          item));
+    else
+      req.price_per_hour.insert(req.price_per_hour.begin(), {h->id, v});
+  }
+}
 }  // namespace
 
 int run_plan(const GlobalOptions& g, const PlanOptions& o) {
@@ -121,37 +156,8 @@ int run_plan(const GlobalOptions& g, const PlanOptions& o) {
                             core::did_you_mean(name, schema::hardware_names(*c))));
     }
   }
-  // Prices: the cheapest published rental per device of the chosen term (price catalog),
-  // else the hardware YAML's, overridden by --prices (basis: user).
-  const auto parsed_term = schema::parse_rental_term(o.rent);
-  if (!parsed_term)
-    d.error(kCmdLine, "--rent",
-            fmt::format("'{}' is not one of: {}", o.rent, schema::kRentalTermNames));
-  const schema::RentalTerm term = parsed_term.value_or(schema::RentalTerm::kOnDemand);
-  auto prices = schema::load_price_catalog(g.profiles, d);
-  for (const auto* h : hws) {
-    if (prices)
-      if (auto rp = schema::cheapest_rental(*prices, h->short_name, term)) {
-        req.price_per_hour.emplace_back(h->id, rp->usd_per_hour);
-        continue;
-      }
-    if (h->price && h->price->cloud_usd_per_hour)
-      req.price_per_hour.emplace_back(h->id, *h->price->cloud_usd_per_hour);
-  }
+  add_prices(g, o, *c, hws, req, d);
   req.budget_usd_per_hour = o.budget;
-  for (const auto& item : split_list(o.prices)) {
-    const auto eq = item.find('=');
-    const double v = eq == std::string::npos ? -1 : std::atof(item.c_str() + eq + 1);
-    const schema::HardwareSpec* h =
-        eq == std::string::npos ? nullptr : schema::find_hardware(*c, item.substr(0, eq));
-    if (!h || !(v > 0) || v > 1e4)
-      d.error(kCmdLine, "--prices",
-              fmt::format("'{}' is not NAME=USD_PER_HOUR with a catalog device (e.g. "
-                          "h100-sxm=2.99)",
-                          item));
-    else
-      req.price_per_hour.insert(req.price_per_hour.begin(), {h->id, v});
-  }
   if (d.has_errors() || !model) return fail(d);
   req.model = &*model;
   req.hardware = hws;
