@@ -112,6 +112,94 @@ CLI::App* add_run_command(CLI::App& app, RunCmdOptions& o) {
   return cmd;
 }
 
+// The report of a run as JSON and as a table.
+std::string run_json(const RunCmdOptions& o, const schema::ModelSpec& model, core::DType weights,
+                     core::DType kv_dtype, const kernels::Decoder& dec,
+                     const kernels::DecoderRun& r, std::uint64_t rss) {
+  const auto* m = &model;
+  const auto wdt = &weights;
+  const auto kv = &kv_dtype;
+  const auto& mem = dec.memory();
+  schema::JsonWriter j;
+  j.begin_object();
+  j.key("model").value(m->id).key("weights").value(core::name(*wdt));
+  j.key("kv_dtype").value(core::name(*kv)).key("batch").value(o.batch);
+  j.key("prompt").value(o.prompt).key("output").value(o.output);
+  j.key("threads").value(dec.threads()).key("pinned").value(dec.pinned());
+  j.key("seed").value(o.seed);
+  j.key("weights_bytes").value(mem.weights_stored).key("weights_resident_bytes").value(mem.weights);
+  j.key("kv_cache_bytes").value(mem.kv_cache).key("activation_bytes").value(mem.activations);
+  j.key("weights_source")
+      .value(dec.weights_mapped()   ? "file-mapped"
+             : dec.weights_loaded() ? "file-read"
+                                    : "generated");
+  j.key("weights_layout").value(kernels::cpu::layout_name(dec.weights_layout()));
+  j.key("peak_rss_bytes").value(rss);
+  j.key("setup_seconds").value(dec.setup_seconds());
+  j.key("logits_finite").value(r.logits_finite);
+  j.key("prefill");
+  phase_json(j, r.prefill, false);
+  j.key("decode");
+  phase_json(j, r.decode, true);
+  j.key("basis").value(
+      "measured on this host (steady_clock around each kernel call); FLOPs and bytes from "
+      "core/ op costs");
+  j.end_object();
+  return j.str();
+}
+
+std::string run_table(const RunCmdOptions& o, const schema::ModelSpec& model, core::DType weights,
+                      core::DType kv_dtype, const kernels::Decoder& dec,
+                      const kernels::DecoderRun& r, std::uint64_t rss, const std::string& wsrc) {
+  const auto* m = &model;
+  const auto wdt = &weights;
+  const auto kv = &kv_dtype;
+  const auto& mem = dec.memory();
+  std::string out;
+  out += fmt::format("llmsizer run: {} ({}), random {} weights (seed {}), KV cache {}\n", m->name,
+                     m->id, core::name(*wdt), o.seed, core::name(*kv));
+  out += fmt::format(
+      "threads {} ({}), batch {}; weights {} ({}), KV cache {}, activations {}; peak RSS {}; "
+      "setup {:.1f} s\n\n",
+      dec.threads(), dec.pinned() ? "pinned" : "unpinned", o.batch,
+      core::format_bytes(mem.weights_stored), wsrc, core::format_bytes(mem.kv_cache),
+      core::format_bytes(mem.activations), core::format_bytes(rss), dec.setup_seconds());
+  out += fmt::format("{:<8} {:>8} {:>10} {:>10} {:>14} {:>18} {:>14}\n", "phase", "tokens", "time",
+                     "CPU time", "tokens/s", "useful FLOP/s", "bytes/s");
+  for (const auto& [name, p] :
+       {std::pair<const char*, const PhaseStats&>{"prefill", r.prefill}, {"decode", r.decode}})
+    out += fmt::format("{:<8} {:>8} {:>8.3f} s {:>8.3f} s {:>10.2f} t/s {:>18} {:>14}\n", name,
+                       p.tokens, p.seconds, p.cpu_seconds,
+                       per_s(static_cast<double>(p.tokens), p.seconds),
+                       format_rate(per_s(p.flops(), p.seconds), "FLOP/s"),
+                       format_rate(per_s(p.bytes(), p.seconds), "B/s"));
+  if (r.decode.passes > 0)
+    out += fmt::format("decode: {:.2f} ms per step, {} read+written per step\n",
+                       1e3 * r.decode.seconds / static_cast<double>(r.decode.passes),
+                       core::format_bytes(static_cast<std::uint64_t>(
+                           r.decode.bytes() / static_cast<double>(r.decode.passes))));
+  out += fmt::format("\n{:<12} {:>11} {:>6} {:>11} {:>6} {:>14}\n", "op", "prefill", "share",
+                     "decode", "share", "decode/step");
+  for (std::size_t i = 0; i < kernels::kDecoderOpCount; ++i) {
+    const auto& pp = r.prefill.ops[i];
+    const auto& dd = r.decode.ops[i];
+    if (pp.calls == 0 && dd.calls == 0) continue;
+    out += fmt::format(
+        "{:<12} {:>9.4f} s {:>5.1f}% {:>9.4f} s {:>5.1f}% {:>11.3f} ms\n",
+        kernels::decoder_op_name(static_cast<DecoderOp>(i)), pp.seconds,
+        100 * per_s(pp.seconds, r.prefill.seconds), dd.seconds,
+        100 * per_s(dd.seconds, r.decode.seconds),
+        r.decode.passes ? 1e3 * dd.seconds / static_cast<double>(r.decode.passes) : 0.0);
+  }
+  out += fmt::format(
+      "\nbasis: measured on this host, wall time per phase (CPU time: the process's, all "
+      "threads; far below threads x time means the host was busy) and steady_clock around "
+      "each kernel call; useful FLOPs and bytes are core/ op costs (a matmul counts 2 m k n "
+      "FLOPs and its "
+      "stored weight bytes)\n");
+  return out;
+}
+
 int run_run(const GlobalOptions& g, const RunCmdOptions& o) {
   core::Diagnostics d;
   check_format(o.format, {"table", "json"}, d);
@@ -169,87 +257,14 @@ int run_run(const GlobalOptions& g, const RunCmdOptions& o) {
                  static_cast<long long>(o.prompt), static_cast<long long>(o.output));
   const auto r = kernels::run_decoder(dec, o.prompt, o.output, o.seed);
   const std::uint64_t rss = peak_rss_bytes();
-  const auto& mem = dec.memory();
   std::string wsrc = dec.weights_mapped()   ? "mapped from " + o.weights_file
                      : dec.weights_loaded() ? "read from " + o.weights_file + " into memory"
                                             : "generated in memory";
   if (dec.weights_layout() != kernels::cpu::WeightLayout::kBlocks)
     wsrc += fmt::format(", regrouped {}", kernels::cpu::layout_name(dec.weights_layout()));
 
-  std::string out;
-  if (o.format == "json") {
-    schema::JsonWriter j;
-    j.begin_object();
-    j.key("model").value(m->id).key("weights").value(core::name(*wdt));
-    j.key("kv_dtype").value(core::name(*kv)).key("batch").value(o.batch);
-    j.key("prompt").value(o.prompt).key("output").value(o.output);
-    j.key("threads").value(dec.threads()).key("pinned").value(dec.pinned());
-    j.key("seed").value(o.seed);
-    j.key("weights_bytes")
-        .value(mem.weights_stored)
-        .key("weights_resident_bytes")
-        .value(mem.weights);
-    j.key("kv_cache_bytes").value(mem.kv_cache).key("activation_bytes").value(mem.activations);
-    j.key("weights_source")
-        .value(dec.weights_mapped()   ? "file-mapped"
-               : dec.weights_loaded() ? "file-read"
-                                      : "generated");
-    j.key("weights_layout").value(kernels::cpu::layout_name(dec.weights_layout()));
-    j.key("peak_rss_bytes").value(rss);
-    j.key("setup_seconds").value(dec.setup_seconds());
-    j.key("logits_finite").value(r.logits_finite);
-    j.key("prefill");
-    phase_json(j, r.prefill, false);
-    j.key("decode");
-    phase_json(j, r.decode, true);
-    j.key("basis").value(
-        "measured on this host (steady_clock around each kernel call); FLOPs and bytes from "
-        "core/ op costs");
-    j.end_object();
-    out = j.str();
-  } else {
-    out += fmt::format("llmsizer run: {} ({}), random {} weights (seed {}), KV cache {}\n", m->name,
-                       m->id, core::name(*wdt), o.seed, core::name(*kv));
-    out += fmt::format(
-        "threads {} ({}), batch {}; weights {} ({}), KV cache {}, activations {}; peak RSS {}; "
-        "setup {:.1f} s\n\n",
-        dec.threads(), dec.pinned() ? "pinned" : "unpinned", o.batch,
-        core::format_bytes(mem.weights_stored), wsrc, core::format_bytes(mem.kv_cache),
-        core::format_bytes(mem.activations), core::format_bytes(rss), dec.setup_seconds());
-    out += fmt::format("{:<8} {:>8} {:>10} {:>10} {:>14} {:>18} {:>14}\n", "phase", "tokens",
-                       "time", "CPU time", "tokens/s", "useful FLOP/s", "bytes/s");
-    for (const auto& [name, p] :
-         {std::pair<const char*, const PhaseStats&>{"prefill", r.prefill}, {"decode", r.decode}})
-      out += fmt::format("{:<8} {:>8} {:>8.3f} s {:>8.3f} s {:>10.2f} t/s {:>18} {:>14}\n", name,
-                         p.tokens, p.seconds, p.cpu_seconds,
-                         per_s(static_cast<double>(p.tokens), p.seconds),
-                         format_rate(per_s(p.flops(), p.seconds), "FLOP/s"),
-                         format_rate(per_s(p.bytes(), p.seconds), "B/s"));
-    if (r.decode.passes > 0)
-      out += fmt::format("decode: {:.2f} ms per step, {} read+written per step\n",
-                         1e3 * r.decode.seconds / static_cast<double>(r.decode.passes),
-                         core::format_bytes(static_cast<std::uint64_t>(
-                             r.decode.bytes() / static_cast<double>(r.decode.passes))));
-    out += fmt::format("\n{:<12} {:>11} {:>6} {:>11} {:>6} {:>14}\n", "op", "prefill", "share",
-                       "decode", "share", "decode/step");
-    for (std::size_t i = 0; i < kernels::kDecoderOpCount; ++i) {
-      const auto& pp = r.prefill.ops[i];
-      const auto& dd = r.decode.ops[i];
-      if (pp.calls == 0 && dd.calls == 0) continue;
-      out += fmt::format(
-          "{:<12} {:>9.4f} s {:>5.1f}% {:>9.4f} s {:>5.1f}% {:>11.3f} ms\n",
-          kernels::decoder_op_name(static_cast<DecoderOp>(i)), pp.seconds,
-          100 * per_s(pp.seconds, r.prefill.seconds), dd.seconds,
-          100 * per_s(dd.seconds, r.decode.seconds),
-          r.decode.passes ? 1e3 * dd.seconds / static_cast<double>(r.decode.passes) : 0.0);
-    }
-    out += fmt::format(
-        "\nbasis: measured on this host, wall time per phase (CPU time: the process's, all "
-        "threads; far below threads x time means the host was busy) and steady_clock around "
-        "each kernel call; useful FLOPs and bytes are core/ op costs (a matmul counts 2 m k n "
-        "FLOPs and its "
-        "stored weight bytes)\n");
-  }
+  const std::string out = o.format == "json" ? run_json(o, *m, *wdt, *kv, dec, r, rss)
+                                             : run_table(o, *m, *wdt, *kv, dec, r, rss, wsrc);
   if (!emit(o.out, out, d)) return fail(d);
   if (!r.logits_finite) {
     std::fputs("run: error: some logits were not finite (a kernel bug)\n", stderr);
