@@ -88,6 +88,75 @@ int write_outputs(const std::vector<std::pair<std::string, std::string>>& files)
 
 }  // namespace
 
+// What the run measured, on stderr (the profile itself is the file).
+static void print_cpu_summary(const profiler::ProfileRun& run, const std::string& out,
+                              const ProfileCmdOptions& o,
+                              std::chrono::steady_clock::time_point start) {
+  const auto& pk = run.profile.peaks;
+  std::fprintf(stderr, "profile: clock %s; fp32 %s (%s) = %.1f%% of %s theoretical\n",
+               format_rate(pk.clock_hz, "Hz").c_str(),
+               format_rate(pk.fp32_flop_per_s, "FLOP/s").c_str(), pk.fp32_isa.c_str(),
+               pk.fp32_theoretical_flop_per_s > 0
+                   ? 100 * pk.fp32_flop_per_s / pk.fp32_theoretical_flop_per_s
+                   : 0.0,
+               format_rate(pk.fp32_theoretical_flop_per_s, "FLOP/s").c_str());
+  std::fprintf(stderr, "profile: int8 %s (%s)\n", format_rate(pk.int8_op_per_s, "op/s").c_str(),
+               pk.int8_isa.c_str());
+  for (const auto& c : run.triad_checks)
+    std::fprintf(
+        stderr, "profile: triad %llu B x%d: probe %s, STREAM-style loop %s (%.1f%%)\n",
+        static_cast<unsigned long long>(c.working_set_bytes), c.threads,
+        format_rate(c.probe_bytes_per_s, "B/s").c_str(),
+        format_rate(c.reference_bytes_per_s, "B/s").c_str(),
+        c.reference_bytes_per_s > 0 ? 100 * c.probe_bytes_per_s / c.reference_bytes_per_s : 0.0);
+  for (const auto& n : run.sweep_notes) std::fprintf(stderr, "profile: note: %s\n", n.c_str());
+  int noisy = 0;
+  for (const auto& k : run.profile.kernels) noisy += k.noisy ? 1 : 0;
+  std::fprintf(stderr,
+               "profile: kernels: %zu points timed (%d noisy) of %d planned; %d predicted not to "
+               "fit the time budget; %d not timed in the end\n",
+               run.profile.kernels.size(), noisy, run.sweep_planned, run.sweep_dropped,
+               run.sweep_not_run);
+  std::fprintf(stderr,
+               "profile: probes %.1f s, kernel sweeps %.1f s (budget %.1f s, predicted %.1f s), "
+               "total %.1f s (wall)\n",
+               run.probe_seconds, run.sweep_seconds, run.sweep_budget_s, run.sweep_predicted_s,
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (!run.profile.kernels.empty())
+    std::fputs(profiler::efficiency_table(profiler::summarize_efficiency(run.profile)).c_str(),
+               stderr);
+  std::fprintf(stderr, "profile: wrote %s\n", out.c_str());
+  if (!o.benchmark_out.empty())
+    std::fprintf(stderr, "profile: wrote %s (Google Benchmark JSON)\n", o.benchmark_out.c_str());
+}
+
+#ifdef LLMSIZER_HAVE_CUDA
+static void print_gpu_summary(const profiler::ProfileRun& run, const profiler::GpuExtras& extras) {
+  const auto& pk = run.profile.peaks;
+  std::fprintf(
+      stderr, "profile: %s: fp32 FMA %s = %.1f%% of %s (SMs x lanes x 2 x reported clock)\n",
+      extras.gpu.name.c_str(), format_rate(pk.fp32_flop_per_s, "FLOP/s").c_str(),
+      pk.fp32_theoretical_flop_per_s > 0 ? 100 * pk.fp32_flop_per_s / pk.fp32_theoretical_flop_per_s
+                                         : 0.0,
+      format_rate(pk.fp32_theoretical_flop_per_s, "FLOP/s").c_str());
+  std::fprintf(stderr, "profile: bf16 GEMM %lld^3 (cuBLASLt) %s\n",
+               static_cast<long long>(extras.bf16_gemm_size),
+               format_rate(extras.bf16_gemm_flop_per_s, "FLOP/s").c_str());
+  for (const auto& b : run.profile.bandwidth)
+    std::fprintf(stderr, "profile: %s %s: %s (cv %.3f)\n", schema::to_string(b.kind),
+                 format_rate(static_cast<double>(b.working_set_bytes), "B").c_str(),
+                 format_rate(b.bytes_per_s, "B/s").c_str(), b.cv);
+  std::fprintf(
+      stderr,
+      "profile: cudaMemcpy device-to-device %s; interface %s (2 x memory clock x bus width)\n",
+      format_rate(extras.memcpy_d2d_bytes_per_s, "B/s").c_str(),
+      format_rate(extras.gpu.interface_bytes_per_s(), "B/s").c_str());
+  std::fprintf(stderr, "profile: host to device %s, device to host %s (pinned, 256 MiB)\n",
+               format_rate(extras.host_to_device_bytes_per_s, "B/s").c_str(),
+               format_rate(extras.device_to_host_bytes_per_s, "B/s").c_str());
+}
+#endif
+
 int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
   // The handler goes in first: Ctrl-C or SIGTERM at any point (even while the catalog loads)
   // ends with exit 128 + signal and no file.
@@ -165,69 +234,12 @@ int run_profile(const GlobalOptions& g, const ProfileCmdOptions& o) {
 
 #ifdef LLMSIZER_HAVE_CUDA
   if (gpu) {
-    const auto& pk = run.profile.peaks;
-    std::fprintf(stderr,
-                 "profile: %s: fp32 FMA %s = %.1f%% of %s (SMs x lanes x 2 x reported clock)\n",
-                 extras.gpu.name.c_str(), format_rate(pk.fp32_flop_per_s, "FLOP/s").c_str(),
-                 pk.fp32_theoretical_flop_per_s > 0
-                     ? 100 * pk.fp32_flop_per_s / pk.fp32_theoretical_flop_per_s
-                     : 0.0,
-                 format_rate(pk.fp32_theoretical_flop_per_s, "FLOP/s").c_str());
-    std::fprintf(stderr, "profile: bf16 GEMM %lld^3 (cuBLASLt) %s\n",
-                 static_cast<long long>(extras.bf16_gemm_size),
-                 format_rate(extras.bf16_gemm_flop_per_s, "FLOP/s").c_str());
-    for (const auto& b : run.profile.bandwidth)
-      std::fprintf(stderr, "profile: %s %s: %s (cv %.3f)\n", schema::to_string(b.kind),
-                   format_rate(static_cast<double>(b.working_set_bytes), "B").c_str(),
-                   format_rate(b.bytes_per_s, "B/s").c_str(), b.cv);
-    std::fprintf(
-        stderr,
-        "profile: cudaMemcpy device-to-device %s; interface %s (2 x memory clock x bus width)\n",
-        format_rate(extras.memcpy_d2d_bytes_per_s, "B/s").c_str(),
-        format_rate(extras.gpu.interface_bytes_per_s(), "B/s").c_str());
-    std::fprintf(stderr, "profile: host to device %s, device to host %s (pinned, 256 MiB)\n",
-                 format_rate(extras.host_to_device_bytes_per_s, "B/s").c_str(),
-                 format_rate(extras.device_to_host_bytes_per_s, "B/s").c_str());
+    print_gpu_summary(run, extras);
     std::fprintf(stderr, "profile: wrote %s\n", out.c_str());
     return 0;
   }
 #endif
-  const auto& pk = run.profile.peaks;
-  std::fprintf(stderr, "profile: clock %s; fp32 %s (%s) = %.1f%% of %s theoretical\n",
-               format_rate(pk.clock_hz, "Hz").c_str(),
-               format_rate(pk.fp32_flop_per_s, "FLOP/s").c_str(), pk.fp32_isa.c_str(),
-               pk.fp32_theoretical_flop_per_s > 0
-                   ? 100 * pk.fp32_flop_per_s / pk.fp32_theoretical_flop_per_s
-                   : 0.0,
-               format_rate(pk.fp32_theoretical_flop_per_s, "FLOP/s").c_str());
-  std::fprintf(stderr, "profile: int8 %s (%s)\n", format_rate(pk.int8_op_per_s, "op/s").c_str(),
-               pk.int8_isa.c_str());
-  for (const auto& c : run.triad_checks)
-    std::fprintf(
-        stderr, "profile: triad %llu B x%d: probe %s, STREAM-style loop %s (%.1f%%)\n",
-        static_cast<unsigned long long>(c.working_set_bytes), c.threads,
-        format_rate(c.probe_bytes_per_s, "B/s").c_str(),
-        format_rate(c.reference_bytes_per_s, "B/s").c_str(),
-        c.reference_bytes_per_s > 0 ? 100 * c.probe_bytes_per_s / c.reference_bytes_per_s : 0.0);
-  for (const auto& n : run.sweep_notes) std::fprintf(stderr, "profile: note: %s\n", n.c_str());
-  int noisy = 0;
-  for (const auto& k : run.profile.kernels) noisy += k.noisy ? 1 : 0;
-  std::fprintf(stderr,
-               "profile: kernels: %zu points timed (%d noisy) of %d planned; %d predicted not to "
-               "fit the time budget; %d not timed in the end\n",
-               run.profile.kernels.size(), noisy, run.sweep_planned, run.sweep_dropped,
-               run.sweep_not_run);
-  std::fprintf(stderr,
-               "profile: probes %.1f s, kernel sweeps %.1f s (budget %.1f s, predicted %.1f s), "
-               "total %.1f s (wall)\n",
-               run.probe_seconds, run.sweep_seconds, run.sweep_budget_s, run.sweep_predicted_s,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  if (!run.profile.kernels.empty())
-    std::fputs(profiler::efficiency_table(profiler::summarize_efficiency(run.profile)).c_str(),
-               stderr);
-  std::fprintf(stderr, "profile: wrote %s\n", out.c_str());
-  if (!o.benchmark_out.empty())
-    std::fprintf(stderr, "profile: wrote %s (Google Benchmark JSON)\n", o.benchmark_out.c_str());
+  print_cpu_summary(run, out, o, start);
   return 0;
 }
 
