@@ -189,7 +189,7 @@ void add_cost_commands(CLI::App& app, CommandLine& c) {
     cmd->add_option("-b,--batch", co.batch, "serving batch (default: the most that fits, <= 256)")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20));
     cmd->add_option("--utilization", co.utilization,
-                  "average fraction of the capacity used over the month")
+                    "average fraction of the capacity used over the month")
         ->check(CLI::Range(0.01, 1.0))
         ->capture_default_str();
     cmd->add_option("--rent", co.rent, "rental term: on-demand | reserved-1y | reserved-3y | spot")
@@ -207,13 +207,13 @@ void add_cost_commands(CLI::App& app, CommandLine& c) {
     cmd->add_option("--idle-fraction", co.idle_fraction, "idle power as a fraction of TDP")
         ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--server-overhead", co.server_overhead,
-                  "host server cost as a fraction of the accelerators' price")
+                    "host server cost as a fraction of the accelerators' price")
         ->check(CLI::Range(0.0, 5.0));
     cmd->add_option("--hosting-usd", co.hosting_usd,
-                  "colocation and operations per server per month, $")
+                    "colocation and operations per server per month, $")
         ->check(CLI::Range(0.0, 1e6));
     cmd->add_option("--workload", co.workload,
-                  "take the mean prompt/output lengths from a workload YAML");
+                    "take the mean prompt/output lengths from a workload YAML");
     cmd->add_option("-f,--format", co.format, "table | json")->capture_default_str();
     cmd->add_option("-o,--out", co.out, "write the report to FILE (atomically)");
   };

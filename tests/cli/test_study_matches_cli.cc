@@ -19,6 +19,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A CSV header and one data row as column -> text.
+std::map<std::string, std::string> csv_row(const std::string& header, const std::string& row) {
+  auto split = [](const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string cell; std::getline(ss, cell, ',');) out.push_back(cell);
+    return out;
+  };
+  const auto names = split(header), cells = split(row);
+  REQUIRE(names.size() == cells.size());
+  std::map<std::string, std::string> m;
+  for (std::size_t i = 0; i < names.size(); ++i) m[names[i]] = cells[i];
+  return m;
+}
+
 // Runs a one-point study of `evaluate` over `base` (YAML lines) and returns its only
 // results.csv row as column -> text.
 std::map<std::string, std::string> study_row(const std::string& evaluate, const std::string& base) {
@@ -41,17 +56,7 @@ std::map<std::string, std::string> study_row(const std::string& evaluate, const 
   std::getline(in, header);
   std::getline(in, row);
   fs::remove_all(dir);
-  auto split = [](const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream ss(s);
-    for (std::string cell; std::getline(ss, cell, ',');) out.push_back(cell);
-    return out;
-  };
-  const auto names = split(header), cells = split(row);
-  REQUIRE(names.size() == cells.size());
-  std::map<std::string, std::string> m;
-  for (std::size_t i = 0; i < names.size(); ++i) m[names[i]] = cells[i];
-  return m;
+  return csv_row(header, row);
 }
 
 // The CSV output of a command as column -> text (one data row).
@@ -63,17 +68,7 @@ std::map<std::string, std::string> cli_csv(const std::string& args) {
   std::string header, row;
   std::getline(ss, header);
   std::getline(ss, row);
-  auto split = [](const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream cs(s);
-    for (std::string cell; std::getline(cs, cell, ',');) out.push_back(cell);
-    return out;
-  };
-  const auto names = split(header), cells = split(row);
-  REQUIRE(names.size() == cells.size());
-  std::map<std::string, std::string> m;
-  for (std::size_t i = 0; i < names.size(); ++i) m[names[i]] = cells[i];
-  return m;
+  return csv_row(header, row);
 }
 
 // The first value of "key": NUMBER in a JSON text.
